@@ -1,0 +1,102 @@
+"""Delivery channels: a small Sink-like interface, a webhook implementation and an in-memory one for tests.
+
+Officer-facing channels (console, push, MQTT) plug in by implementing `Channel`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from typing import Protocol
+
+import aiohttp
+
+from alerts.config import WebhookConfig
+from alerts.models import AlertEvent
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Sentinel-Signature"
+
+
+class DeliveryError(RuntimeError):
+    """A channel gave up on an event after its retries; the message says why."""
+
+
+class Channel(Protocol):
+    name: str
+
+    def wants(self, event: AlertEvent) -> bool:
+        """Whether this channel is interested in this step of the alert."""
+
+    async def send(self, event: AlertEvent) -> int:
+        """Deliver the event; return the number of attempts it took or raise DeliveryError."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+class MemoryChannel:
+    """Keeps what it was sent; for tests and for the replay's own bookkeeping."""
+
+    def __init__(self, name: str = "memory") -> None:
+        self.name = name
+        self.sent: list[AlertEvent] = []
+
+    def wants(self, event: AlertEvent) -> bool:
+        return True
+
+    async def send(self, event: AlertEvent) -> int:
+        self.sent.append(event)
+        return 1
+
+    async def close(self) -> None:
+        return None
+
+
+def sign(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookChannel:
+    """POSTs the event JSON; retries with exponential backoff on network errors and 5xx/429 answers."""
+
+    def __init__(self, config: WebhookConfig) -> None:
+        self.config = config
+        self.name = f"webhook:{config.url.host}"
+        self._session: aiohttp.ClientSession | None = None
+
+    def wants(self, event: AlertEvent) -> bool:
+        return event.phase in self.config.phases
+
+    async def send(self, event: AlertEvent) -> int:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.config.timeout_s))
+        body = event.model_dump_json().encode()
+        headers = {"Content-Type": "application/json", "Idempotency-Key": event.event_id}
+        if self.config.secret is not None:
+            headers[SIGNATURE_HEADER] = sign(body, self.config.secret.get_secret_value())
+        delay = self.config.backoff_s
+        last_error = ""
+        for attempt in range(1, self.config.max_attempts + 1):
+            try:
+                async with self._session.post(str(self.config.url), data=body, headers=headers) as response:
+                    if response.status < 300:
+                        return attempt
+                    last_error = f"HTTP {response.status}"
+                    if response.status < 500 and response.status != 429:
+                        break  # the receiver refuses this body; retrying cannot help
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
+            logger.warning("webhook %s attempt %s for %s failed: %s", self.name, attempt, event.event_id, last_error)
+            if attempt < self.config.max_attempts:
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise DeliveryError(f"{self.name}: gave up after {attempt} attempt(s): {last_error}")
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,58 @@
+"""The delivery stage: store each alert event once, attach the evidence snapshot, fan out to channels."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from alerts.channels import Channel, DeliveryError
+from alerts.models import AlertEvent, AlertPhase
+from alerts.snapshot import render_snapshot
+from alerts.store import AlertStore
+
+logger = logging.getLogger(__name__)
+
+
+class AlertService:
+    def __init__(self, store: AlertStore, channels: list[Channel], snapshot_quality: int = 85) -> None:
+        self.store = store
+        self.channels = channels
+        self.snapshot_quality = snapshot_quality
+
+    async def handle(self, event: AlertEvent) -> bool:
+        """Process one event; returns False when it was a repeat and nothing was done."""
+        outcome = await self.store.record(event)
+        if not outcome.is_new:
+            logger.debug("alert event %s already handled", event.event_id)
+            return False
+        if event.phase is AlertPhase.START:
+            await self._attach_snapshot(event)
+        if outcome.suppressed:
+            return True
+        await asyncio.gather(*(self._deliver(channel, event) for channel in self.channels if channel.wants(event)))
+        return True
+
+    async def _attach_snapshot(self, event: AlertEvent) -> None:
+        frame = await self.store.get_frame(event.camera_id, event.stream_id, event.frame_seq)
+        jpeg = await asyncio.get_running_loop().run_in_executor(
+            None, render_snapshot, event, frame, self.snapshot_quality
+        )
+        await self.store.put_snapshot(event.alert_id, jpeg)
+
+    async def _deliver(self, channel: Channel, event: AlertEvent) -> None:
+        started = time.time()
+        entry: dict[str, object] = {"channel": channel.name, "event_id": event.event_id, "at": started}
+        try:
+            entry["attempts"] = await channel.send(event)
+            entry["status"] = "delivered"
+        except DeliveryError as exc:
+            entry["status"] = "failed"
+            entry["error"] = str(exc)
+            logger.error("alert %s not delivered to %s: %s", event.alert_id, channel.name, exc)
+        entry["latency_ms"] = round((time.time() - started) * 1000, 1)
+        await self.store.log_delivery(event.alert_id, entry)
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()

@@ -1,0 +1,143 @@
+"""Alerts in Redis: idempotent event log, latest state, time indexes, snapshots, evidence frames, live feed.
+
+Keys (prefix `sentinel:` by default):
+  alert:{id}            JSON of the latest event of the alert
+  alert:{id}:events     list of every event JSON (the timeline)
+  alerts:by-time        zset alert id -> started_at;  alerts:site:{site}, alerts:camera:{cam} likewise
+  event:{event_id}      idempotency marker of one step
+  cooldown:{cam}:{p}:{v} the alert holding the cooldown of a person-car pair
+  suppressed:{id}       marks an alert suppressed by the cooldown
+  snapshot:{id}         annotated JPEG
+  frame:{cam}:{stream}:{seq}  candidate evidence frame (short TTL)
+  feed                  stream of stored events for `sentinel alerts tail`
+  delivery:{id}         list of delivery attempts (the delivery log)
+  stream-done:{stream}  set when the delivery stage has handled a stream's end marker
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from alerts.models import AlertEvent, AlertPhase
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    """What storing one event meant: new or a repeat, and whether channels should hear of it."""
+
+    is_new: bool
+    suppressed: bool
+
+
+class AlertStore:
+    def __init__(self, client: aioredis.Redis, retention_s: int, cooldown_s: float, feed_maxlen: int,
+                 prefix: str = "sentinel:") -> None:
+        self.redis = client
+        self.retention_s = retention_s
+        self.cooldown_s = cooldown_s
+        self.feed_maxlen = feed_maxlen
+        self.prefix = prefix
+
+    def key(self, *parts: object) -> str:
+        return self.prefix + ":".join(str(p) for p in parts)
+
+    async def record(self, event: AlertEvent) -> StoreOutcome:
+        """Store one event exactly once; a repeated event_id (redelivery, second replay) changes nothing."""
+        first = await self.redis.set(self.key("event", event.event_id), 1, nx=True, ex=self.retention_s)
+        if not first:
+            suppressed = bool(await self.redis.exists(self.key("suppressed", event.alert_id)))
+            return StoreOutcome(is_new=False, suppressed=suppressed)
+        suppressed = await self._apply_cooldown(event)
+        payload = event.model_dump_json()
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(self.key("alert", event.alert_id), payload, ex=self.retention_s)
+        pipe.rpush(self.key("alert", event.alert_id, "events"), payload)
+        pipe.expire(self.key("alert", event.alert_id, "events"), self.retention_s)
+        for index in (("alerts", "by-time"), ("alerts", "site", event.site_id), ("alerts", "camera", event.camera_id)):
+            pipe.zadd(self.key(*index), {event.alert_id: event.started_at})
+        pipe.xadd(self.key("feed"), {"event": payload, "suppressed": int(suppressed)},
+                  maxlen=self.feed_maxlen, approximate=True)
+        await pipe.execute()
+        return StoreOutcome(is_new=True, suppressed=suppressed)
+
+    async def _apply_cooldown(self, event: AlertEvent) -> bool:
+        marker = self.key("suppressed", event.alert_id)
+        if event.phase is not AlertPhase.START:
+            return bool(await self.redis.exists(marker))
+        if self.cooldown_s <= 0:
+            return False
+        pair = self.key("cooldown", event.camera_id, event.person_track_id, event.vehicle_track_id)
+        won = await self.redis.set(pair, event.alert_id, nx=True, px=int(self.cooldown_s * 1000))
+        if won:
+            return False
+        holder = await self.redis.get(pair)
+        if holder is not None and holder.decode() == event.alert_id:
+            return False
+        await self.redis.set(marker, 1, ex=self.retention_s)
+        logger.info("alert %s suppressed: pair already alerted as %s within cooldown", event.alert_id, holder)
+        return True
+
+    async def get(self, alert_id: str) -> AlertEvent | None:
+        raw = await self.redis.get(self.key("alert", alert_id))
+        return AlertEvent.model_validate_json(raw) if raw else None
+
+    async def timeline(self, alert_id: str) -> list[AlertEvent]:
+        raws = await self.redis.lrange(self.key("alert", alert_id, "events"), 0, -1)
+        return [AlertEvent.model_validate_json(r) for r in raws]
+
+    async def list_ids(self, *, site_id: str | None = None, camera_id: str | None = None,
+                       since: float = float("-inf"), until: float = float("inf"), limit: int = 100) -> list[str]:
+        """Alert ids, newest first, from the site, camera or global time index."""
+        if camera_id:
+            index = self.key("alerts", "camera", camera_id)
+        elif site_id:
+            index = self.key("alerts", "site", site_id)
+        else:
+            index = self.key("alerts", "by-time")
+        ids = await self.redis.zrevrangebyscore(index, until, since, start=0, num=limit)
+        return [i.decode() for i in ids]
+
+    async def put_snapshot(self, alert_id: str, jpeg: bytes) -> None:
+        await self.redis.set(self.key("snapshot", alert_id), jpeg, ex=self.retention_s)
+
+    async def get_snapshot(self, alert_id: str) -> bytes | None:
+        return await self.redis.get(self.key("snapshot", alert_id))
+
+    async def put_frame(self, camera_id: str, stream_id: str, seq: int, jpeg: bytes, ttl_s: int) -> None:
+        await self.redis.set(self.key("frame", camera_id, stream_id, seq), jpeg, ex=ttl_s)
+
+    async def get_frame(self, camera_id: str, stream_id: str, seq: int) -> bytes | None:
+        return await self.redis.get(self.key("frame", camera_id, stream_id, seq))
+
+    async def log_delivery(self, alert_id: str, entry: dict[str, object]) -> None:
+        key = self.key("delivery", alert_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.rpush(key, json.dumps(entry, sort_keys=True))
+        pipe.expire(key, self.retention_s)
+        await pipe.execute()
+
+    async def delivery_log(self, alert_id: str) -> list[dict[str, object]]:
+        return [json.loads(r) for r in await self.redis.lrange(self.key("delivery", alert_id), 0, -1)]
+
+    async def mark_stream_done(self, stream_id: str) -> None:
+        await self.redis.set(self.key("stream-done", stream_id), 1, ex=self.retention_s)
+
+    async def is_stream_done(self, stream_id: str) -> bool:
+        return bool(await self.redis.exists(self.key("stream-done", stream_id)))
+
+    async def read_feed(self, last_id: str = "$", block_ms: int = 1000,
+                        count: int = 100) -> list[tuple[str, AlertEvent, bool]]:
+        """Events stored after `last_id` ('$' = only new ones, '0' = from the start of the feed)."""
+        reply = await self.redis.xread({self.key("feed"): last_id}, block=block_ms, count=count)
+        out = []
+        for _stream, entries in reply or []:
+            for entry_id, fields in entries:
+                event = AlertEvent.model_validate_json(fields[b"event"])
+                out.append((entry_id.decode(), event, fields.get(b"suppressed") == b"1"))
+        return out

@@ -1,0 +1,1 @@
+"""Vision and behaviour logic: pure, testable without Kafka or Redis."""

@@ -1,0 +1,86 @@
+"""Configuration of the model, the tracker and the behaviour rules, with the reasons for each default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from detectors.types import ObjectClass
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are an error, so a typo in site.yaml never silently falls back to a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelConfig(StrictModel):
+    path: Path | None = Field(
+        default=None,
+        description="YOLO weights: an OpenVINO export folder, .pt or .onnx. Unset: ../shared/models/yolo11n_int8_openvino_model "
+        "if present, else yolo11n.pt",
+    )
+    imgsz: int = Field(default=640, ge=32, le=4096, description="Model input size in pixels (multiple of 32)")
+    confidence: float = Field(default=0.25, ge=0.01, le=1.0, description="Minimum detection confidence")
+    iou: float = Field(default=0.7, ge=0.05, le=1.0, description="NMS IoU threshold")
+    classes: tuple[ObjectClass, ...] = Field(
+        default=(ObjectClass.PERSON, ObjectClass.CAR, ObjectClass.TRUCK, ObjectClass.BUS, ObjectClass.MOTORCYCLE),
+        min_length=1,
+        description="Object classes kept from the model output",
+    )
+    device: str = Field(default="cpu", description="Inference device passed to ultralytics (cpu, 0, intel:gpu, ...)")
+
+
+class TrackerConfig(StrictModel):
+    """ByteTrack thresholds (ultralytics names); the lost-track buffer is in seconds so it holds at any fps."""
+
+    track_high_thresh: float = Field(default=0.25, ge=0.0, le=1.0, description="First-association confidence")
+    track_low_thresh: float = Field(default=0.1, ge=0.0, le=1.0, description="Second-association confidence")
+    new_track_thresh: float = Field(default=0.25, ge=0.0, le=1.0, description="Confidence to start a new track")
+    match_thresh: float = Field(default=0.8, ge=0.0, le=1.0, description="Association cost threshold")
+    lost_buffer_s: float = Field(
+        default=3.0, gt=0.0, le=60.0, description="How long a lost track may be re-found (occlusion behind a car)"
+    )
+    fuse_score: bool = Field(default=True, description="Fuse detection score into the matching cost")
+
+
+class LoiterConfig(StrictModel):
+    """Rule v1: a person staying at a parked car.
+
+    Defaults are chosen from the situation, not a clip: 30 s is far longer than walking past or unlocking
+    one's own car (a few seconds) and short enough to reach someone still trying doors.
+    """
+
+    dwell_s: float = Field(default=30.0, gt=0.0, le=3600.0, description="Time at one car before an alert starts")
+    margin_ratio: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=3.0,
+        description="Zone around a car: its box grown on each side by this fraction of its own width/height "
+        "(scales with distance to the camera)",
+    )
+    gap_tolerance_s: float = Field(
+        default=4.0, ge=0.0, le=120.0, description="Absence (occlusion, missed detections) that does not end a stay"
+    )
+    update_interval_s: float = Field(
+        default=15.0, gt=0.0, le=3600.0, description="Dwell growth between two update events of an open alert"
+    )
+    stationary_window_s: float = Field(
+        default=3.0, gt=0.0, le=600.0, description="A car must be seen this long without moving to count as parked"
+    )
+    stationary_max_shift_ratio: float = Field(
+        default=0.15,
+        gt=0.0,
+        le=2.0,
+        description="Largest centre shift within the window, as a fraction of the car box diagonal, for 'parked'",
+    )
+    vehicle_forget_s: float = Field(
+        default=10.0, gt=0.0, le=3600.0, description="A vehicle unseen this long is forgotten"
+    )
+    reopen_within_s: float = Field(
+        default=60.0,
+        ge=0.0,
+        le=3600.0,
+        description="A person back at the same car within this time after an alert ended continues that incident",
+    )

@@ -1,0 +1,66 @@
+"""Axis-aligned boxes in pixel coordinates and the few operations the rules need."""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class Box(BaseModel):
+    """A box as (x1, y1, x2, y2) in pixels of the original frame, top-left origin."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @model_validator(mode="after")
+    def _check_order(self) -> Box:
+        if not all(math.isfinite(v) for v in (self.x1, self.y1, self.x2, self.y2)):
+            raise ValueError("box coordinates must be finite numbers")
+        if self.x2 < self.x1 or self.y2 < self.y1:
+            raise ValueError(f"box corners out of order: {self.as_list()}")
+        return self
+
+    @classmethod
+    def from_xywh(cls, x: float, y: float, w: float, h: float) -> Box:
+        """Build from top-left corner plus size (the VIRAT and COCO convention)."""
+        return cls(x1=x, y1=y, x2=x + w, y2=y + h)
+
+    @property
+    def width(self) -> float:
+        return self.x2 - self.x1
+
+    @property
+    def height(self) -> float:
+        return self.y2 - self.y1
+
+    @property
+    def diagonal(self) -> float:
+        return math.hypot(self.width, self.height)
+
+    def center(self) -> tuple[float, float]:
+        return ((self.x1 + self.x2) / 2.0, (self.y1 + self.y2) / 2.0)
+
+    def foot_point(self) -> tuple[float, float]:
+        """Bottom centre: where a standing person touches the ground, so it is comparable to a car's footprint."""
+        return ((self.x1 + self.x2) / 2.0, self.y2)
+
+    def expanded(self, ratio: float) -> Box:
+        """Grow each side by ratio times the box's own size, so the margin scales with distance to the camera."""
+        dx, dy = self.width * ratio, self.height * ratio
+        return Box(x1=self.x1 - dx, y1=self.y1 - dy, x2=self.x2 + dx, y2=self.y2 + dy)
+
+    def contains(self, point: tuple[float, float]) -> bool:
+        x, y = point
+        return self.x1 <= x <= self.x2 and self.y1 <= y <= self.y2
+
+    def as_list(self) -> list[float]:
+        return [self.x1, self.y1, self.x2, self.y2]
+
+
+def distance(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])

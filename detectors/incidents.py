@@ -1,0 +1,43 @@
+"""What a behaviour rule emits: the life of one incident (start, updates, end) on event time."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from detectors.geometry import Box
+
+
+class IncidentPhase(str, Enum):
+    START = "start"
+    UPDATE = "update"
+    END = "end"
+
+
+class EndReason(str, Enum):
+    LEFT = "person_left"
+    VEHICLE_MOVED = "vehicle_moved"
+    STREAM_ENDED = "stream_ended"
+
+
+class LoiterIncidentEvent(BaseModel):
+    """One step of a person-at-parked-car incident, with everything an alert needs as evidence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: str = "loitering"
+    phase: IncidentPhase
+    camera_id: str
+    stream_id: str
+    person_track_id: int
+    vehicle_track_id: int
+    person_box: Box
+    vehicle_box: Box
+    started_at: float = Field(description="Event time the person was first seen at the car")
+    ts: float = Field(description="Event time of this step")
+    dwell_s: float = Field(ge=0.0)
+    frame_seq: int = Field(description="Frame whose boxes are attached (the evidence frame)")
+    frame_width: int
+    frame_height: int
+    end_reason: EndReason | None = None

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up from nothing and run the whole test suite (unit, stream and integration tiers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export YOLO_OFFLINE=1
+set +e
+"${SENTINEL_VENV:-.venv}/bin/python" -m pytest -ra "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: failing on purpose" >&2
+  exit 1
+fi
+exit "$status"

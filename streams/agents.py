@@ -1,0 +1,115 @@
+"""Faust agents: thin loops that decode a record, call a stage, send the result or dead-letter the record."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+
+from alerts.models import AlertEvent, StreamEnd
+from alerts.service import AlertService
+from alerts.store import AlertStore
+from streams.app import Role
+from streams.records import (
+    DeadLetter,
+    RecordError,
+    decode_alert_record,
+    decode_frame,
+    decode_track_frame,
+    encode_model,
+)
+from streams.stages import DetectStage, RuleStage
+from streams.topics import TopicNames
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerServices:
+    """What the agents of one process use; built once by the runner, torn down by it."""
+
+    topics: TopicNames
+    store: AlertStore | None = None
+    detect: DetectStage | None = None
+    rules: RuleStage | None = None
+    alerts: AlertService | None = None
+    counters: Counter[str] = field(default_factory=Counter)
+
+
+def _raw_topic(app: faust.App, name: str) -> Any:
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+
+
+def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[Role]) -> None:
+    topics = services.topics
+    frames_topic = _raw_topic(app, topics.frames)
+    tracks_topic = _raw_topic(app, topics.tracks)
+    alerts_topic = _raw_topic(app, topics.alerts)
+    dlq_topic = _raw_topic(app, topics.deadletter)
+    counters = services.counters
+
+    async def dead_letter(stage: str, reason: str, event: Any) -> None:
+        message = event.message
+        counters[f"deadletter.{stage}"] += 1
+        logger.warning("dead-lettering %s record %s/%s@%s: %s", stage, message.topic, message.partition,
+                       message.offset, reason)
+        record = DeadLetter.of(stage, reason, message.topic, event.value, event.key, message.partition, message.offset)
+        await dlq_topic.send(key=event.key, value=encode_model(record))
+
+    if Role.DETECT in roles and services.detect is not None:
+        detect_stage = services.detect
+
+        @app.agent(frames_topic, name="detect")
+        async def detect(stream: Any) -> None:
+            async for event in stream.events():
+                try:
+                    header, jpeg = decode_frame(event.value)
+                    frame = await detect_stage.process(header, jpeg)
+                except RecordError as exc:
+                    await dead_letter("detect", str(exc), event)
+                    continue
+                except Exception as exc:  # the worker must keep going; the record is kept for re-drive
+                    logger.exception("detect failed on %s@%s", event.message.partition, event.message.offset)
+                    await dead_letter("detect", f"{type(exc).__name__}: {exc}", event)
+                    continue
+                counters["frames.processed"] += 1
+                await tracks_topic.send(key=frame.camera_id.encode(), value=encode_model(frame))
+
+    if Role.RULES in roles and services.rules is not None:
+        rule_stage = services.rules
+
+        @app.agent(tracks_topic, name="rules")
+        async def rules(stream: Any) -> None:
+            async for event in stream.events():
+                try:
+                    outputs = rule_stage.process(decode_track_frame(event.value))
+                except RecordError as exc:
+                    await dead_letter("rules", str(exc), event)
+                    continue
+                except Exception as exc:
+                    logger.exception("rules failed on %s@%s", event.message.partition, event.message.offset)
+                    await dead_letter("rules", f"{type(exc).__name__}: {exc}", event)
+                    continue
+                for record in outputs:
+                    await alerts_topic.send(key=record.camera_id.encode(), value=encode_model(record))
+
+    if Role.DELIVER in roles and services.alerts is not None and services.store is not None:
+        alert_service, store = services.alerts, services.store
+
+        @app.agent(alerts_topic, name="deliver")
+        async def deliver(stream: Any) -> None:
+            async for event in stream.events():
+                try:
+                    record = decode_alert_record(event.value)
+                    if isinstance(record, StreamEnd):
+                        await store.mark_stream_done(record.stream_id)
+                    elif isinstance(record, AlertEvent) and await alert_service.handle(record):
+                        counters[f"alerts.{record.phase.value}"] += 1
+                except RecordError as exc:
+                    await dead_letter("deliver", str(exc), event)
+                except Exception as exc:
+                    logger.exception("deliver failed on %s@%s", event.message.partition, event.message.offset)
+                    await dead_letter("deliver", f"{type(exc).__name__}: {exc}", event)

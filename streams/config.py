@@ -1,0 +1,170 @@
+"""Site configuration: one YAML file validated at start-up, with env overrides for addresses and secrets.
+
+Env: SENTINEL_<SECTION>__<KEY> (e.g. SENTINEL_KAFKA__BOOTSTRAP_SERVERS), and REDIS_URL for the Redis address.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from alerts.config import AlertsConfig
+from detectors.config import LoiterConfig, ModelConfig, TrackerConfig
+
+logger = logging.getLogger(__name__)
+
+CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KafkaConfig(StrictModel):
+    bootstrap_servers: str | None = Field(
+        default=None, description="host:port[,host:port]; unset: start the embedded Tansu broker on loopback"
+    )
+    topic_prefix: str = Field(default="sentinel", pattern=r"^[A-Za-z0-9._-]{1,100}$", description="Topic name prefix")
+    partitions: int = Field(default=4, ge=1, le=1024, description="Partitions of each topic (cameras are the key)")
+    replication_factor: int = Field(default=1, ge=1, le=7)
+    group_id: str = Field(default="sentinel", min_length=1, description="Consumer group of the workers")
+    rebalance_timeout_s: float = Field(
+        default=10.0, ge=1.0, le=600.0, description="Group join window; short for the embedded broker"
+    )
+    session_timeout_s: float = Field(default=30.0, ge=3.0, le=600.0)
+    fetch_max_wait_ms: int = Field(
+        default=20, ge=1, le=5000,
+        description="Longest a worker's fetch waits for new records; every pipeline hop can pay it once",
+    )
+
+
+class RedisConfig(StrictModel):
+    url: str = Field(default="redis://127.0.0.1:6379/0", description="Redis URL (redis:// or rediss://)")
+    key_prefix: str = Field(default="sentinel:", min_length=1, max_length=64)
+
+
+class CameraConfig(StrictModel):
+    id: str = Field(pattern=CAMERA_ID_PATTERN, description="Stable camera id, the Kafka partition key")
+    source: str | None = Field(
+        default=None, description="rtsp://, http(s)://, a file path or a device index; unset for replay-only cameras"
+    )
+    fps: float = Field(default=5.0, gt=0.0, le=60.0, description="Frames per second sampled from the source")
+    jpeg_quality: int = Field(default=85, ge=10, le=100, description="JPEG quality of frames on the frames topic")
+    max_width: int | None = Field(
+        default=None, ge=160, le=8192, description="Downscale wider frames before encoding (saves broker and decode)"
+    )
+    queue_frames: int = Field(
+        default=16, ge=1, le=10_000, description="Frames buffered before the oldest are dropped (live sources)"
+    )
+    loitering: dict[str, Any] = Field(default_factory=dict, description="Per-camera overrides of the loitering rule")
+
+
+class DetectorConfig(StrictModel):
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    store_evidence_frames: bool = Field(
+        default=True, description="Keep frames showing a person and a vehicle in Redis for alert snapshots"
+    )
+
+
+class SiteConfig(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SENTINEL_", env_nested_delimiter="__", extra="forbid", frozen=True, nested_model_default_partial_update=True
+    )
+
+    site_id: str = Field(default="default-site", pattern=CAMERA_ID_PATTERN, description="Site (compound) id")
+    kafka: KafkaConfig = Field(default_factory=KafkaConfig)
+    redis: RedisConfig = Field(default_factory=RedisConfig)
+    detector: DetectorConfig = Field(default_factory=DetectorConfig)
+    loitering: LoiterConfig = Field(default_factory=LoiterConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    cameras: tuple[CameraConfig, ...] = Field(default=(), description="Cameras of this site")
+    accept_unknown_cameras: bool = Field(
+        default=False, description="Process frames of cameras not listed here instead of dead-lettering them"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)  # the environment overrides the YAML file
+
+    @field_validator("cameras")
+    @classmethod
+    def _unique_camera_ids(cls, cameras: tuple[CameraConfig, ...]) -> tuple[CameraConfig, ...]:
+        seen: set[str] = set()
+        for camera in cameras:
+            if camera.id in seen:
+                raise ValueError(f"camera id {camera.id!r} is listed twice")
+            seen.add(camera.id)
+        return cameras
+
+    @model_validator(mode="after")
+    def _camera_overrides_valid(self) -> SiteConfig:
+        for camera in self.cameras:
+            try:
+                self.loiter_for(camera.id)
+            except ValidationError as exc:
+                raise ValueError(f"cameras[{camera.id}].loitering: {_first_error(exc)}") from None
+        return self
+
+    def camera(self, camera_id: str) -> CameraConfig | None:
+        return next((c for c in self.cameras if c.id == camera_id), None)
+
+    def loiter_for(self, camera_id: str) -> LoiterConfig:
+        camera = self.camera(camera_id)
+        if camera is None or not camera.loitering:
+            return self.loitering
+        return LoiterConfig.model_validate({**self.loitering.model_dump(), **camera.loitering})
+
+    def with_camera(self, camera: CameraConfig) -> SiteConfig:
+        """A copy with this camera added or replaced (replay registers its camera this way)."""
+        others = tuple(c for c in self.cameras if c.id != camera.id)
+        return self.model_copy(update={"cameras": (*others, camera)})
+
+
+class ConfigError(ValueError):
+    """The config file is missing, unreadable or invalid; the message names the file and the bad key."""
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+
+
+def load_config(path: Path | None = None) -> SiteConfig:
+    """Read and validate the site config; with no path, defaults plus the environment."""
+    data: dict[str, Any] = {}
+    source = str(path) if path else "defaults"
+    if path is not None:
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping of settings")
+    if os.environ.get("REDIS_URL") and not os.environ.get("SENTINEL_REDIS__URL"):
+        data.setdefault("redis", {})
+        if isinstance(data["redis"], dict):
+            data["redis"] = {**data["redis"], "url": os.environ["REDIS_URL"]}
+    try:
+        return SiteConfig(**data)
+    except ValidationError as exc:
+        lines = [f"{source}: invalid configuration ({exc.error_count()} problem(s)):"]
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            lines.append(f"  {where}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from None

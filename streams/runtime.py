@@ -1,0 +1,101 @@
+"""Starting and stopping the pieces of a worker process: broker address, topics, Redis, stages, Faust app."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from types import TracebackType
+
+import redis.asyncio as aioredis
+
+from alerts.channels import Channel, WebhookChannel
+from alerts.service import AlertService
+from alerts.store import AlertStore
+from detectors.model import YoloDetector
+from streams.admin import ensure_topics
+from streams.agents import WorkerServices, register_agents
+from streams.app import Role, create_app
+from streams.broker import EmbeddedBroker
+from streams.config import SiteConfig
+from streams.stages import DetectStage, RuleStage
+
+logger = logging.getLogger(__name__)
+
+
+class RedisUnavailable(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def kafka_bootstrap(config: SiteConfig) -> Iterator[str]:
+    """The configured cluster, or an embedded Tansu broker for the duration of the block."""
+    if config.kafka.bootstrap_servers:
+        yield config.kafka.bootstrap_servers
+        return
+    with EmbeddedBroker() as broker:
+        yield broker.bootstrap
+
+
+def make_store(config: SiteConfig) -> AlertStore:
+    client = aioredis.Redis.from_url(config.redis.url)
+    return AlertStore(client, config.alerts.retention_s, config.alerts.cooldown_s, config.alerts.feed_maxlen,
+                      prefix=config.redis.key_prefix)
+
+
+async def check_redis(store: AlertStore, url: str) -> None:
+    try:
+        await store.redis.ping()
+    except Exception as exc:
+        raise RedisUnavailable(
+            f"Redis is not reachable at {url} ({exc}). Start one with "
+            "`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''` "
+            "or point REDIS_URL / redis.url in the config at yours."
+        ) from None
+
+
+class WorkerRuntime:
+    """An async context: the Faust app with the agents of `roles`, started and ready to consume."""
+
+    def __init__(self, config: SiteConfig, bootstrap: str, roles: frozenset[Role],
+                 extra_channels: list[Channel] | None = None, detector: YoloDetector | None = None) -> None:
+        self.config = config
+        self.bootstrap = bootstrap
+        self.roles = roles
+        self.extra_channels = extra_channels or []
+        self.detector = detector
+        self.services: WorkerServices | None = None
+        self._app = None
+
+    async def __aenter__(self) -> WorkerRuntime:
+        topics = ensure_topics(self.bootstrap, self.config.kafka)
+        store = make_store(self.config)
+        await check_redis(store, self.config.redis.url)
+        services = WorkerServices(topics=topics, store=store)
+        if Role.DETECT in self.roles:
+            services.detect = DetectStage(self.config, self.detector or YoloDetector(self.config.detector.model), store)
+        if Role.RULES in self.roles:
+            services.rules = RuleStage(self.config)
+        if Role.DELIVER in self.roles:
+            channels: list[Channel] = [WebhookChannel(w) for w in self.config.alerts.webhooks]
+            services.alerts = AlertService(store, channels + self.extra_channels,
+                                           self.config.alerts.snapshot_jpeg_quality)
+        self.services = services
+        self._app = create_app(self.config, self.bootstrap, self.roles)
+        register_agents(self._app, services, self.roles)
+        await self._app.start()
+        logger.info("worker started with roles %s on %s", sorted(r.value for r in self.roles), self.bootstrap)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        if self._app is not None:
+            await self._app.stop()
+        services = self.services
+        if services is not None:
+            if services.detect is not None:
+                services.detect.close()
+            if services.alerts is not None:
+                await services.alerts.close()
+            if services.store is not None:
+                await services.store.redis.aclose()
