@@ -111,7 +111,8 @@ async def _replay(config: SiteConfig, topic_of: str, roles: frozenset[Role], rec
         async with WorkerRuntime(config, bootstrap, roles) as runtime:
             assert runtime.services is not None and runtime.services.store is not None
             topics = runtime.services.topics
-            replayer = Replayer(bootstrap, topics, runtime.services.store, progress=progress)
+            replayer = Replayer(bootstrap, topics, runtime.services.store, progress=progress,
+                                fetch_max_wait_ms=config.kafka.fetch_max_wait_ms)
             topic = topics.frames if topic_of == "frames" else topics.tracks
             result = await replayer.run(topic, records, stream_id, total)  # type: ignore[arg-type]
             if snapshots is not None:

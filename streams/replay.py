@@ -40,6 +40,7 @@ class ReplayResult:
     wall_s: float = 0.0
     start_latencies_s: list[float] = field(default_factory=list)
     track_ids: dict[str, set[int]] = field(default_factory=dict)
+    frame_latencies_s: list[float] = field(default_factory=list)
 
     @property
     def fps(self) -> float:
@@ -57,19 +58,21 @@ class Replayer:
     """Sends (key, value) records into one topic and follows the stream through to the alerts topic."""
 
     def __init__(self, bootstrap: str, topics: TopicNames, store: AlertStore, *, window: int = 32,
-                 stall_timeout_s: float = 180.0, progress: bool = True) -> None:
+                 stall_timeout_s: float = 180.0, progress: bool = True, fetch_max_wait_ms: int = 20) -> None:
         self.bootstrap = bootstrap
         self.topics = topics
         self.store = store
         self.window = window
         self.stall_timeout_s = stall_timeout_s
         self.progress = progress
+        self.fetch_max_wait_ms = fetch_max_wait_ms  # the in-flight window waits on this follower's fetches
 
     async def run(self, topic: str, records: Iterator[tuple[bytes, bytes, int]], stream_id: str,
                   total: int | None = None) -> ReplayResult:
         """`records` yields (key, value, seq); the last one must be the stream's end-of-stream marker."""
         result = ReplayResult(stream_id=stream_id)
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                    fetch_max_wait_ms=self.fetch_max_wait_ms,
                                     fetch_max_bytes=MAX_RECORD_BYTES, max_partition_fetch_bytes=MAX_RECORD_BYTES)
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, max_request_size=MAX_RECORD_BYTES,
                                     linger_ms=2, acks=1)
@@ -145,6 +148,8 @@ class Replayer:
                 frame = decode_track_frame(value)
                 if frame.stream_id == result.stream_id:
                     result.frames_processed += 1
+                    if frame.seq in sent_at:
+                        result.frame_latencies_s.append(time.perf_counter() - sent_at[frame.seq])
                     for obj in frame.objects:
                         result.track_ids.setdefault(obj.cls.value, set()).add(obj.track_id)
                     if not frame.end_of_stream:

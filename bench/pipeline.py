@@ -1,0 +1,120 @@
+"""Pipeline benchmark: model-only frames/s vs end-to-end frames/s through the broker on the same frames.
+
+Prints, in one run: model-only fps (YOLO predict on decoded frames, the physical limit here), end-to-end fps
+(video decode + JPEG encode + Kafka + decode + YOLO + ByteTrack + rules + Redis), their ratio, per-frame
+capture-to-tracks latency, and tracks-to-alert latency for forced alerts (VIRAT ground truth, dwell 5 s).
+
+    .venv/bin/python bench/pipeline.py [--clip PATH] [--fps 30] [--frames 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+from detectors.model import YoloDetector  # noqa: E402
+from streams.app import WORKER_ROLES, Role  # noqa: E402
+from streams.config import CameraConfig, load_config  # noqa: E402
+from streams.ingest import file_frames  # noqa: E402
+from streams.replay import Replayer, replay_stream_id  # noqa: E402
+from streams.runtime import WorkerRuntime, kafka_bootstrap  # noqa: E402
+from streams.sources import track_records, video_records  # noqa: E402
+from streams.virat import virat_track_frames  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def model_only(detector: YoloDetector, clip: Path, fps: float, limit: int) -> tuple[float, int]:
+    images = [f.image for _, f in zip(range(limit), file_frames(str(clip), fps, 0.0))]
+    detector.detect(images[0])  # warm-up
+    started = time.perf_counter()
+    for image in images:
+        detector.detect(image)
+    return len(images) / (time.perf_counter() - started), len(images)
+
+
+def limited(records, limit: int):
+    """The first `limit` frames of a recording, then its end marker restamped to follow them."""
+    from streams.records import FrameHeader, decode_frame, encode_frame
+
+    last = None
+    for key, value, seq in records:
+        header, jpeg = decode_frame(value)
+        if header.end_of_stream or seq >= limit:
+            end = FrameHeader(**{**last.model_dump(), "seq": last.seq + 1, "end_of_stream": True})
+            yield key, encode_frame(end, b""), end.seq
+            return
+        last = header
+        yield key, value, seq
+
+
+async def end_to_end(config, clip: Path, fps: float, limit: int, detector: YoloDetector):
+    camera = CameraConfig(id="bench-cam", fps=fps)
+    config = config.with_camera(camera)
+    stream_id = replay_stream_id(camera.id, clip, fps, time.time())  # fresh stream each run
+    with kafka_bootstrap(config) as bootstrap:
+        async with WorkerRuntime(config, bootstrap, frozenset(WORKER_ROLES), detector=detector) as runtime:
+            replayer = Replayer(bootstrap, runtime.services.topics, runtime.services.store, progress=False)
+            records = limited(video_records(clip, camera.id, stream_id, fps, 0.0, camera.jpeg_quality, None), limit)
+            video = await replayer.run(runtime.services.topics.frames, records, stream_id)
+        tracks_path = Path("/tmp/sentinel-bench-virat.jsonl")
+        with tracks_path.open("w") as handle:
+            for frame in virat_track_frames(SHARED / "tracks" / "VIRAT_S_050301_03_000933_001046.viratdata.objects.txt",
+                                            "bench-virat", 30.0):
+                if frame.seq % 3 == 0:
+                    handle.write(frame.model_dump_json() + "\n")
+        forced = config.model_copy(update={"loitering": config.loitering.model_copy(update={"dwell_s": 5.0})})
+        forced = forced.with_camera(CameraConfig(id="bench-virat"))
+        async with WorkerRuntime(forced, bootstrap, frozenset({Role.RULES, Role.DELIVER})) as runtime:
+            replayer = Replayer(bootstrap, runtime.services.topics, runtime.services.store, progress=False)
+            sid = replay_stream_id("bench-virat", tracks_path, time.time())
+            tracks = await replayer.run(runtime.services.topics.tracks, track_records(tracks_path, sid), sid)
+    return video, tracks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clip", type=Path, default=SHARED / "clips" / "street_people_1080p.mp4")
+    parser.add_argument("--fps", type=float, default=30.0, help="sampling rate (30 = every frame of the clip)")
+    parser.add_argument("--frames", type=int, default=150)
+    args = parser.parse_args()
+    config = load_config(None)
+    detector = YoloDetector(config.detector.model)
+    model_fps, n = model_only(detector, args.clip, args.fps, args.frames)
+    video, tracks = asyncio.run(end_to_end(config, args.clip, args.fps, args.frames, detector))
+    e2e_fps = (video.frames_processed - 1) / video.wall_s
+    starts = tracks.start_latencies_s
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"model {detector.path.name} imgsz {config.detector.model.imgsz}")
+    print(f"clip: {args.clip.name}, {n} frames at {args.fps:g} fps sampling")
+    print("| measure | value |")
+    print("| --- | --- |")
+    print(f"| model-only (YOLO predict on decoded frames) | {model_fps:.1f} frames/s |")
+    print(f"| end-to-end through the broker (decode+encode+Kafka+YOLO+track+rules+Redis) | {e2e_fps:.1f} frames/s |")
+    print(f"| ratio end-to-end / model-only | {e2e_fps / model_fps:.2f} |")
+    print(f"| frame sent -> tracks out, p50 / p95 | {pct(video.frame_latencies_s, .5)*1000:.0f} / "
+          f"{pct(video.frame_latencies_s, .95)*1000:.0f} ms |")
+    print(f"| track frame sent -> alert start out ({len(starts)} forced alerts), p50 / p95 | "
+          f"{pct(starts, .5)*1000:.0f} / {pct(starts, .95)*1000:.0f} ms |")
+    print(f"| rules + delivery throughput (VIRAT tracks) | {(tracks.frames_processed - 1) / tracks.wall_s:.0f} frames/s |")
+
+
+if __name__ == "__main__":
+    main()
