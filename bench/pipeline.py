@@ -74,6 +74,13 @@ async def end_to_end(config, clip: Path, fps: float, limit: int, detector: YoloD
             replayer = Replayer(bootstrap, runtime.services.topics, runtime.services.store, progress=False)
             records = limited(video_records(clip, camera.id, stream_id, fps, 0.0, camera.jpeg_quality, None), limit)
             video = await replayer.run(runtime.services.topics.frames, records, stream_id)
+            # The same frames captured and encoded beforehand, as a separate ingest process would send them.
+            stream_pre = stream_id + "-pre"
+            started = time.perf_counter()
+            encoded = list(limited(video_records(clip, camera.id, stream_pre, fps, 0.0, camera.jpeg_quality, None),
+                                   limit))
+            ingest_fps = (len(encoded) - 1) / (time.perf_counter() - started)
+            worker = await replayer.run(runtime.services.topics.frames, iter(encoded), stream_pre)
         tracks_path = Path("/tmp/sentinel-bench-virat.jsonl")
         with tracks_path.open("w") as handle:
             for frame in virat_track_frames(SHARED / "tracks" / "VIRAT_S_050301_03_000933_001046.viratdata.objects.txt",
@@ -86,7 +93,7 @@ async def end_to_end(config, clip: Path, fps: float, limit: int, detector: YoloD
             replayer = Replayer(bootstrap, runtime.services.topics, runtime.services.store, progress=False)
             sid = replay_stream_id("bench-virat", tracks_path, time.time())
             tracks = await replayer.run(runtime.services.topics.tracks, track_records(tracks_path, sid), sid)
-    return video, tracks
+    return video, worker, ingest_fps, tracks
 
 
 def main() -> None:
@@ -98,8 +105,9 @@ def main() -> None:
     config = load_config(None)
     detector = YoloDetector(config.detector.model)
     model_fps, n = model_only(detector, args.clip, args.fps, args.frames)
-    video, tracks = asyncio.run(end_to_end(config, args.clip, args.fps, args.frames, detector))
+    video, worker, ingest_fps, tracks = asyncio.run(end_to_end(config, args.clip, args.fps, args.frames, detector))
     e2e_fps = (video.frames_processed - 1) / video.wall_s
+    worker_fps = (worker.frames_processed - 1) / worker.wall_s
     starts = tracks.start_latencies_s
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"model {detector.path.name} imgsz {config.detector.model.imgsz}")
@@ -109,6 +117,9 @@ def main() -> None:
     print(f"| model-only (YOLO predict on decoded frames) | {model_fps:.1f} frames/s |")
     print(f"| end-to-end through the broker (decode+encode+Kafka+YOLO+track+rules+Redis) | {e2e_fps:.1f} frames/s |")
     print(f"| ratio end-to-end / model-only | {e2e_fps / model_fps:.2f} |")
+    print(f"| ingest alone (H.264 decode + sample + JPEG encode, 1 thread) | {ingest_fps:.1f} frames/s |")
+    print(f"| end-to-end, frames pre-encoded by ingest (Kafka+JPEG decode+YOLO+track+rules+Redis) | {worker_fps:.1f} frames/s |")
+    print(f"| ratio end-to-end (pre-encoded) / model-only | {worker_fps / model_fps:.2f} |")
     print(f"| frame sent -> tracks out, p50 / p95 | {pct(video.frame_latencies_s, .5)*1000:.0f} / "
           f"{pct(video.frame_latencies_s, .95)*1000:.0f} ms |")
     print(f"| track frame sent -> alert start out ({len(starts)} forced alerts), p50 / p95 | "

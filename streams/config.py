@@ -68,6 +68,11 @@ class CameraConfig(StrictModel):
 class DetectorConfig(StrictModel):
     model: ModelConfig = Field(default_factory=ModelConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    reduced_decode: bool = Field(
+        default=True,
+        description="Decode JPEGs at 1/2 or 1/4 scale when the frame is still at least the model input size "
+        "(libjpeg scales while decoding: several times cheaper than decoding full size and resizing)",
+    )
     store_evidence_frames: bool = Field(
         default=True, description="Keep frames showing a person and a vehicle in Redis for alert snapshots"
     )

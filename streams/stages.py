@@ -14,7 +14,8 @@ from alerts.store import AlertStore
 from detectors.loitering import LoiterRule
 from detectors.model import YoloDetector
 from detectors.tracking import CameraTracker
-from detectors.types import ObjectClass, TrackFrame, TrackedObject
+from detectors.geometry import Box
+from detectors.types import Detection, ObjectClass, TrackFrame, TrackedObject
 from streams.alerting import alert_from_incident
 from streams.config import SiteConfig
 from streams.records import FrameHeader, RecordError
@@ -46,9 +47,10 @@ class DetectStage:
                               width=max(header.width, 1), height=max(header.height, 1), end_of_stream=True)
         tracker = self._tracker_for(header)
         loop = asyncio.get_running_loop()
-        objects, (height, width) = await loop.run_in_executor(self._executor, self._infer, tracker, jpeg)
+        reduction = self._reduction(header.width, header.height)
+        objects, (height, width) = await loop.run_in_executor(self._executor, self._infer, tracker, jpeg, reduction)
         frame = TrackFrame(camera_id=header.camera_id, stream_id=header.stream_id, seq=header.seq, ts=header.ts,
-                           width=width, height=height, objects=objects)
+                           width=width * reduction, height=height * reduction, objects=objects)
         if self.store is not None and self.config.detector.store_evidence_frames and _has_candidates(objects):
             await self.store.put_frame(header.camera_id, header.stream_id, header.seq, jpeg,
                                        self.config.alerts.frame_buffer_s)
@@ -61,14 +63,35 @@ class DetectStage:
             self._trackers[header.camera_id] = current
         return current[1]
 
-    def _infer(self, tracker: CameraTracker, jpeg: bytes) -> tuple[list[TrackedObject], tuple[int, int]]:
-        image = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_COLOR)
+    def _reduction(self, width: int, height: int) -> int:
+        """Largest JPEG decode scale (1, 2, 4) that still leaves the frame at least the model's input size."""
+        if not self.config.detector.reduced_decode or width % 4 or height % 4:
+            return 1  # only exact divisions, so boxes scale back to the original pixels
+        side = max(width, height)  # YOLO letterboxes the long side to imgsz
+        imgsz = self.config.detector.model.imgsz
+        return next((f for f in (4, 2) if side // f >= imgsz), 1)
+
+    def _infer(self, tracker: CameraTracker, jpeg: bytes,
+               reduction: int) -> tuple[list[TrackedObject], tuple[int, int]]:
+        image = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), _DECODE_FLAGS[reduction])
         if image is None:
             raise RecordError(f"undecodable JPEG ({len(jpeg)} bytes)")
-        return tracker.update(self.detector.detect(image)), image.shape[:2]
+        detections = self.detector.detect(image)
+        if reduction != 1:
+            detections = [scale_detection(d, reduction) for d in detections]
+        return tracker.update(detections), image.shape[:2]
 
     def close(self) -> None:
         self._executor.shutdown(wait=False)
+
+
+_DECODE_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}
+
+
+def scale_detection(detection: Detection, factor: int) -> Detection:
+    box = detection.box
+    scaled = Box(x1=box.x1 * factor, y1=box.y1 * factor, x2=box.x2 * factor, y2=box.y2 * factor)
+    return detection.model_copy(update={"box": scaled})
 
 
 def _has_candidates(objects: list[TrackedObject]) -> bool:

@@ -1,0 +1,37 @@
+"""Decoding JPEGs at reduced scale must find the same people, at the same full-frame positions."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from detectors.config import ModelConfig
+from detectors.model import YoloDetector
+from streams.stages import scale_detection
+from tests.integration.conftest import CLIPS, MODEL
+
+
+def iou(a, b) -> float:
+    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
+    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
+    inter = ix * iy
+    return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter)
+
+
+def test_half_scale_decode_matches_full_decode(shared_data) -> None:
+    detector = YoloDetector(ModelConfig(path=MODEL))
+    capture = cv2.VideoCapture(str(CLIPS / "street_people_1080p.mp4"))
+    matched = total = 0
+    for index in range(0, 150, 30):
+        capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, image = capture.read()
+        assert ok
+        jpeg = np.frombuffer(cv2.imencode(".jpg", image)[1].tobytes(), np.uint8)
+        full = detector.detect(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
+        half = [scale_detection(d, 2) for d in detector.detect(cv2.imdecode(jpeg, cv2.IMREAD_REDUCED_COLOR_2))]
+        confident = [d for d in full if d.confidence >= 0.5]
+        total += len(confident)
+        matched += sum(any(iou(d.box, h.box) >= 0.7 and h.cls == d.cls for h in half) for d in confident)
+    capture.release()
+    assert total >= 20
+    assert matched / total >= 0.9, f"{matched}/{total} confident detections found again at half-scale decode"
