@@ -27,7 +27,7 @@ def render_snapshot(event: AlertEvent, frame_jpeg: bytes | None, quality: int = 
         image = np.full((event.frame_height, event.frame_width, 3), 48, dtype=np.uint8)
         note = "no video frame kept (track replay)"
     thickness = max(2, round(max(image.shape[:2]) / 400))
-    _draw_box(image, event.vehicle_box, _VEHICLE_COLOUR, f"{'vehicle'} #{event.vehicle_track_id}", thickness)
+    _draw_box(image, event.vehicle_box, _VEHICLE_COLOUR, f"vehicle #{event.vehicle_track_id}", thickness, below=True)
     _draw_box(image, event.person_box, _PERSON_COLOUR, f"person #{event.person_track_id}", thickness)
     banner = f"{event.rule} {event.camera_id} dwell {event.dwell_s:.0f}s"
     _label(image, banner, (8, 8), (0, 0, 0), thickness)
@@ -40,10 +40,15 @@ def render_snapshot(event: AlertEvent, frame_jpeg: bytes | None, quality: int = 
 
 
 def _draw_box(image: np.ndarray, box: tuple[float, float, float, float], colour: tuple[int, int, int],
-              text: str, thickness: int) -> None:
+              text: str, thickness: int, below: bool = False) -> None:
+    """Box plus label; the vehicle's label goes under its box so it never hides the person's, which is on top."""
     x1, y1, x2, y2 = (int(round(v)) for v in box)
     cv2.rectangle(image, (x1, y1), (x2, y2), colour, thickness)
-    _label(image, text, (x1, max(0, y1 - 14 * thickness)), colour, thickness)
+    label_h = 14 * thickness
+    if below and y2 + label_h + 4 < image.shape[0]:
+        _label(image, text, (x1, y2 + 2), colour, thickness)
+    else:
+        _label(image, text, (x1, max(0, y1 - label_h)), colour, thickness)
 
 
 def _label(image: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[int, int, int],

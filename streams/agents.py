@@ -26,6 +26,9 @@ from streams.topics import TopicNames
 
 logger = logging.getLogger(__name__)
 
+DETECT_BATCH = 8  # frames handed to the detect stage at once (decode overlaps inference within a batch)
+DETECT_BATCH_WITHIN_S = 0.005  # never hold a frame back longer than this waiting for a batch to fill
+
 
 @dataclass
 class WorkerServices:
@@ -64,19 +67,25 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
 
         @app.agent(frames_topic, name="detect")
         async def detect(stream: Any) -> None:
-            async for event in stream.events():
-                try:
-                    header, jpeg = decode_frame(event.value)
-                    frame = await detect_stage.process(header, jpeg)
-                except RecordError as exc:
-                    await dead_letter("detect", str(exc), event)
-                    continue
-                except Exception as exc:  # the worker must keep going; the record is kept for re-drive
-                    logger.exception("detect failed on %s@%s", event.message.partition, event.message.offset)
-                    await dead_letter("detect", f"{type(exc).__name__}: {exc}", event)
-                    continue
-                counters["frames.processed"] += 1
-                await tracks_topic.send(key=frame.camera_id.encode(), value=encode_model(frame))
+            # Micro-batches let the stage decode the next JPEGs while the model works on the current one.
+            async for events in stream.take_events(DETECT_BATCH, within=DETECT_BATCH_WITHIN_S):
+                batch = []
+                for event in events:
+                    try:
+                        batch.append((event, decode_frame(event.value)))
+                    except RecordError as exc:
+                        await dead_letter("detect", str(exc), event)
+                results = await detect_stage.process_many([frame for _, frame in batch])
+                for (event, _), result in zip(batch, results):
+                    if isinstance(result, RecordError):
+                        await dead_letter("detect", str(result), event)
+                    elif isinstance(result, Exception):  # the worker must keep going; the record is kept
+                        logger.error("detect failed on %s@%s: %r", event.message.partition, event.message.offset,
+                                     result)
+                        await dead_letter("detect", f"{type(result).__name__}: {result}", event)
+                    else:
+                        counters["frames.processed"] += 1
+                        await tracks_topic.send(key=result.camera_id.encode(), value=encode_model(result))
 
     if Role.RULES in roles and services.rules is not None:
         rule_stage = services.rules

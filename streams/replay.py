@@ -38,7 +38,7 @@ class ReplayResult:
     frames_processed: int = 0
     alerts: list[AlertEvent] = field(default_factory=list)
     wall_s: float = 0.0
-    start_latencies_s: list[float] = field(default_factory=list)
+    alert_latencies_s: list[float] = field(default_factory=list)
     track_ids: dict[str, set[int]] = field(default_factory=dict)
     frame_latencies_s: list[float] = field(default_factory=list)
 
@@ -58,7 +58,8 @@ class Replayer:
     """Sends (key, value) records into one topic and follows the stream through to the alerts topic."""
 
     def __init__(self, bootstrap: str, topics: TopicNames, store: AlertStore, *, window: int = 32,
-                 stall_timeout_s: float = 180.0, progress: bool = True, fetch_max_wait_ms: int = 20) -> None:
+                 stall_timeout_s: float = 180.0, progress: bool = True, fetch_max_wait_ms: int = 20,
+                 pace_fps: float | None = None) -> None:
         self.bootstrap = bootstrap
         self.topics = topics
         self.store = store
@@ -66,6 +67,7 @@ class Replayer:
         self.stall_timeout_s = stall_timeout_s
         self.progress = progress
         self.fetch_max_wait_ms = fetch_max_wait_ms  # the in-flight window waits on this follower's fetches
+        self.pace_fps = pace_fps  # None: as fast as the pipeline takes them; else send like a live camera
 
     async def run(self, topic: str, records: Iterator[tuple[bytes, bytes, int]], stream_id: str,
                   total: int | None = None) -> ReplayResult:
@@ -114,6 +116,7 @@ class Replayer:
     async def _send_all(self, producer: AIOKafkaProducer, topic: str, records: Iterator[tuple[bytes, bytes, int]],
                         result: ReplayResult, sent_at: dict[int, float], follower: asyncio.Task[None]) -> None:
         loop = asyncio.get_running_loop()
+        paced_from = time.perf_counter()
         while True:
             item = await loop.run_in_executor(None, next, records, None)  # decoding/encoding off the loop
             if item is None:
@@ -124,6 +127,8 @@ class Replayer:
                     follower.result()
                     return
                 await asyncio.sleep(0.005)
+            if self.pace_fps:
+                await asyncio.sleep(max(0.0, paced_from + result.frames_sent / self.pace_fps - time.perf_counter()))
             sent_at[seq] = time.perf_counter()
             await producer.send(topic, value=value, key=key)
             result.frames_sent += 1
@@ -163,8 +168,8 @@ class Replayer:
         if isinstance(record, StreamEnd):
             return True
         result.alerts.append(record)
-        if record.phase is AlertPhase.START and record.frame_seq in sent_at:
-            result.start_latencies_s.append(time.perf_counter() - sent_at[record.frame_seq])
+        if record.phase is not AlertPhase.END and record.frame_seq in sent_at:  # end events cite an older frame
+            result.alert_latencies_s.append(time.perf_counter() - sent_at[record.frame_seq])
         bar.set_postfix(alerts=sum(a.phase is AlertPhase.START for a in result.alerts), refresh=False)
         return False
 

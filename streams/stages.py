@@ -29,26 +29,60 @@ def check_camera(config: SiteConfig, camera_id: str) -> None:
 
 
 class DetectStage:
-    """JPEG -> detections -> per-camera ByteTrack -> TrackFrame. Inference runs in a worker thread."""
+    """JPEG -> detections -> per-camera ByteTrack -> TrackFrame.
+
+    Two threads: JPEG decoding runs ahead in one while the model infers the previous frame in the other, so
+    decode time hides behind inference. Inference and tracking stay in one thread, in frame order.
+    """
 
     def __init__(self, config: SiteConfig, detector: YoloDetector, store: AlertStore | None) -> None:
         self.config = config
         self.detector = detector
         self.store = store
         self._trackers: dict[str, tuple[str, CameraTracker]] = {}
-        # One thread: frames of a camera must be tracked in order, and OpenVINO already uses every core.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
+        self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
 
     async def process(self, header: FrameHeader, jpeg: bytes) -> TrackFrame:
+        (result,) = await self.process_many([(header, jpeg)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    async def process_many(self, frames: list[tuple[FrameHeader, bytes]]) -> list[TrackFrame | Exception]:
+        """Frames in order; each result is the TrackFrame or the error (RecordError for bad input) of that frame."""
+        loop = asyncio.get_running_loop()
+        decodes: list[asyncio.Future[np.ndarray | None] | None] = []
+        for header, jpeg in frames:
+            if header.end_of_stream:
+                decodes.append(None)
+            else:
+                flags = _DECODE_FLAGS[self._reduction(header.width, header.height)]
+                decodes.append(loop.run_in_executor(self._decoder, _decode, jpeg, flags))
+        results: list[TrackFrame | Exception] = []
+        for (header, jpeg), decode in zip(frames, decodes):
+            try:
+                results.append(await self._finish(header, jpeg, decode))
+            except Exception as exc:  # reported per frame; the caller dead-letters it and goes on
+                results.append(exc)
+        return results
+
+    async def _finish(self, header: FrameHeader, jpeg: bytes,
+                      decode: asyncio.Future[np.ndarray | None] | None) -> TrackFrame:
         check_camera(self.config, header.camera_id)
-        if header.end_of_stream:
+        if decode is None:
             self._trackers.pop(header.camera_id, None)
             return TrackFrame(camera_id=header.camera_id, stream_id=header.stream_id, seq=header.seq, ts=header.ts,
                               width=max(header.width, 1), height=max(header.height, 1), end_of_stream=True)
-        tracker = self._tracker_for(header)
-        loop = asyncio.get_running_loop()
+        image = await decode
+        if image is None:
+            raise RecordError(f"undecodable JPEG ({len(jpeg)} bytes)")
         reduction = self._reduction(header.width, header.height)
-        objects, (height, width) = await loop.run_in_executor(self._executor, self._infer, tracker, jpeg, reduction)
+        tracker = self._tracker_for(header)
+        objects = await asyncio.get_running_loop().run_in_executor(
+            self._inference, self._infer, tracker, image, reduction
+        )
+        height, width = image.shape[:2]
         frame = TrackFrame(camera_id=header.camera_id, stream_id=header.stream_id, seq=header.seq, ts=header.ts,
                            width=width * reduction, height=height * reduction, objects=objects)
         if self.store is not None and self.config.detector.store_evidence_frames and _has_candidates(objects):
@@ -71,18 +105,19 @@ class DetectStage:
         imgsz = self.config.detector.model.imgsz
         return next((f for f in (4, 2) if side // f >= imgsz), 1)
 
-    def _infer(self, tracker: CameraTracker, jpeg: bytes,
-               reduction: int) -> tuple[list[TrackedObject], tuple[int, int]]:
-        image = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), _DECODE_FLAGS[reduction])
-        if image is None:
-            raise RecordError(f"undecodable JPEG ({len(jpeg)} bytes)")
+    def _infer(self, tracker: CameraTracker, image: np.ndarray, reduction: int) -> list[TrackedObject]:
         detections = self.detector.detect(image)
         if reduction != 1:
             detections = [scale_detection(d, reduction) for d in detections]
-        return tracker.update(detections), image.shape[:2]
+        return tracker.update(detections)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False)
+        self._decoder.shutdown(wait=False)
+        self._inference.shutdown(wait=False)
+
+
+def _decode(jpeg: bytes, flags: int) -> np.ndarray | None:
+    return cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), flags)
 
 
 _DECODE_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}
