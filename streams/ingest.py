@@ -154,10 +154,16 @@ class LiveCapture(threading.Thread):
                 continue
             backoff = 1.0
             next_sample = 0.0
+            # A file used as a live source plays at its own frame rate, as a camera would deliver it.
+            file_fps = capture.get(cv2.CAP_PROP_FPS) if Path(self.source).is_file() else 0.0
+            opened_at, grabbed = time.monotonic(), 0
             while not self._stop.is_set():
                 if not capture.grab():
                     logger.warning("video source %s stopped delivering frames; reconnecting", self.source)
                     break
+                grabbed += 1
+                if file_fps > 0:
+                    self._stop.wait(max(0.0, opened_at + grabbed / file_fps - time.monotonic()))
                 now = time.time()
                 if now < next_sample:
                     continue

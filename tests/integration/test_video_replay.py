@@ -39,3 +39,12 @@ def test_config_with_wrong_type_names_the_key(make_site) -> None:
     site = make_site(loitering={"dwell_s": "half a minute"})
     result = site.cli("replay", str(CLIPS / "residential_street_parked_cars.mp4"), "--camera-id", "x", expect_exit=1)
     assert "loitering.dwell_s" in result.output
+
+
+def test_unreachable_redis_says_what_to_start(make_site, tmp_path: Path) -> None:
+    site = make_site(redis={"url": "redis://127.0.0.1:1/0"})
+    tracks = tmp_path / "t.jsonl"
+    tracks.write_text('{"camera_id": "c", "stream_id": "s", "seq": 0, "ts": 0, "width": 10, "height": 10}\n')
+    result = site.cli("replay-tracks", str(tracks), "--no-progress", expect_exit=1)
+    assert "Redis is not reachable at redis://127.0.0.1:1/0" in result.output
+    assert "redis-server" in result.output
