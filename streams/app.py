@@ -34,13 +34,16 @@ def group_id_for(config: SiteConfig, roles: frozenset[Role]) -> str:
     return config.kafka.group_id + "-" + "-".join(sorted(r.value for r in roles))
 
 
-_fetch_wait_ms = 1500
+FETCH_WAIT_ATTR = "sentinel_fetch_max_wait_ms"
 _original_worker_consumer = faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer
 
 
 def _worker_consumer_with_fetch_wait(self: faust_aiokafka.AIOKafkaConsumerThread, transport: object) -> object:
+    """Faust hard-codes fetch_max_wait_ms=1500 for its worker consumer; apply the app's own value instead."""
     consumer = _original_worker_consumer(self, transport)
-    consumer._fetch_max_wait_ms = _fetch_wait_ms  # noqa: SLF001 - Faust hard-codes 1500 ms and offers no setting
+    wait_ms = getattr(self.app, FETCH_WAIT_ATTR, None)
+    if wait_ms is not None:
+        consumer._fetch_max_wait_ms = wait_ms  # noqa: SLF001 - aiokafka reads it when the fetcher starts
     return consumer
 
 
@@ -48,11 +51,9 @@ faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _worker_consumer
 
 
 def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> faust.App:
-    """Faust app for these roles; the fetch wait is set here because each hop of the pipeline pays it."""
-    global _fetch_wait_ms
+    """Faust app for these roles, with the fetch wait that each hop of the pipeline would otherwise pay."""
     kafka = config.kafka
-    _fetch_wait_ms = kafka.fetch_max_wait_ms
-    return faust.App(
+    app = faust.App(
         group_id_for(config, roles),
         broker=f"kafka://{bootstrap}",
         autodiscover=False,
@@ -70,3 +71,5 @@ def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> fa
         broker_commit_every=100,
         broker_commit_interval=1.0,
     )
+    setattr(app, FETCH_WAIT_ATTR, kafka.fetch_max_wait_ms)
+    return app
