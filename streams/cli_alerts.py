@@ -81,6 +81,32 @@ async def _save_snapshot(store: AlertStore, alert_id: str, directory: Path) -> N
     click.echo(f"  snapshot of {alert_id} not available", err=True)
 
 
+@alerts_group.command("list")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--site", "site_id", help="Only this site's alerts.")
+@click.option("--camera", "camera_id", help="Only this camera's alerts.")
+@click.option("--since", type=float, default=None, help="Incidents that began at or after this epoch time.")
+@click.option("--limit", type=int, default=50, show_default=True)
+def list_alerts(config_path: Path | None, site_id: str | None, camera_id: str | None, since: float | None,
+                limit: int) -> None:
+    """Stored alerts, newest incident first, with their latest state."""
+
+    async def run() -> None:
+        store, url = _store(config_path)
+        await check_redis(store, url)
+        try:
+            ids = await store.list_ids(site_id=site_id, camera_id=camera_id,
+                                       since=since if since is not None else float("-inf"), limit=limit)
+            for alert_id in ids:
+                latest = await store.get(alert_id)
+                if latest is not None:
+                    click.echo(_line(latest))
+        finally:
+            await store.redis.aclose()
+
+    asyncio.run(run())
+
+
 @alerts_group.command()
 @click.argument("alert_id")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))

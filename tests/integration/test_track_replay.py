@@ -136,6 +136,8 @@ def test_virat_alerts_match_ground_truth(make_site, tmp_path: Path, webhook) -> 
 
     log = site.cli("alerts", "show", starts[0]["alert_id"]).output
     assert "delivered" in log and starts[0]["alert_id"] in log
+    listed = site.cli("alerts", "list", "--camera", "virat-0503").output.splitlines()
+    assert len(listed) == len(starts) and all(" end " in line for line in listed), "latest state of each alert"
     tail = site.cli("alerts", "tail", "--from-start", "--count", str(len(alerts))).output
     assert tail.count("\n") >= len(alerts)
     out = tmp_path / "one.jpg"
