@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from aiokafka import AIOKafkaConsumer
 
 from streams.records import decode_track_frame
@@ -32,24 +33,35 @@ async def _tracks_of(bootstrap: str, topic: str, camera_id: str, wanted: int, ti
     return frames
 
 
-def test_live_camera_frames_are_tracked_and_sigterm_stops_cleanly(make_site) -> None:
+@pytest.mark.parametrize("layout", [
+    [["all"]],
+    [["ingest"], ["detect"], ["rules", "deliver"]],
+], ids=["one-process", "three-processes"])
+def test_live_camera_frames_are_tracked_and_sigterm_stops_cleanly(make_site, layout: list[list[str]]) -> None:
     site = make_site(cameras=[{"id": "row-a", "source": str(CLIPS / "residential_street_parked_cars.mp4"),
                                "fps": 5}], accept_unknown_cameras=False)
-    process = subprocess.Popen([str(SENTINEL), "run", "--config", str(site.path)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+    processes = [
+        subprocess.Popen([str(SENTINEL), "run", "--config", str(site.path), *[a for r in roles for a in ("--role", r)]],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for roles in layout
+    ]
+    outputs = []
     try:
-        frames = asyncio.run(_tracks_of(site.bootstrap, f"{site.prefix}.tracks", "row-a", 15, timeout_s=90))
-        assert process.poll() is None, "the service keeps running"
+        frames = asyncio.run(_tracks_of(site.bootstrap, f"{site.prefix}.tracks", "row-a", 15, timeout_s=120))
+        assert all(p.poll() is None for p in processes), "the service keeps running"
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            output = process.communicate(timeout=30)[0].decode(errors="replace")
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                outputs.append(process.communicate(timeout=30)[0].decode(errors="replace"))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
+    output = "\n".join(outputs)
     assert len(frames) >= 15, f"live frames tracked: {len(frames)}\n{output[-2000:]}"
     assert all(f.stream_id.startswith("live-") for f in frames)
     assert any(o.cls.value == "car" for f in frames for o in f.objects), "the parked cars are detected"
     gaps = [b.ts - a.ts for a, b in zip(frames, frames[1:])]
     assert 0.1 < sorted(gaps)[len(gaps) // 2] < 0.4, f"sampled near 5 fps on capture time: {gaps}"
-    assert process.returncode == 0, output[-2000:]
+    assert [p.returncode for p in processes] == [0] * len(processes), output[-2000:]
