@@ -88,7 +88,7 @@ class WebhookChannel:
                     last_error = f"HTTP {response.status}"
                     if response.status < 500 and response.status != 429:
                         break  # the receiver refuses this body; retrying cannot help
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
             logger.warning("webhook %s attempt %s for %s failed: %s", self.name, attempt, event.event_id, last_error)
             if attempt < self.config.max_attempts:

@@ -26,7 +26,9 @@ class WebhookConfig(StrictModel):
 
 class AlertsConfig(StrictModel):
     cooldown_s: float = Field(
-        default=300.0, ge=0.0, le=86400.0,
+        default=300.0,
+        ge=0.0,
+        le=86400.0,
         description="A second alert for the same person-car pair of a camera within this time is suppressed",
     )
     retention_s: int = Field(

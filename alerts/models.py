@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ALERT_SCHEMA_VERSION = 1
 BoxList = tuple[float, float, float, float]
 
 
-class AlertPhase(str, Enum):
+class AlertPhase(StrEnum):
     START = "start"
     UPDATE = "update"
     END = "end"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     RED = "red"
     YELLOW = "yellow"
     GREEN = "green"
@@ -29,7 +28,7 @@ class AlertEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     record_type: Literal["alert_event"] = "alert_event"
-    schema_version: Literal[1] = ALERT_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     alert_id: str = Field(min_length=8, max_length=64)
     event_id: str = Field(description="alert_id plus phase and event time: the idempotency key of this step")
     phase: AlertPhase
@@ -58,7 +57,7 @@ class StreamEnd(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     record_type: Literal["end_of_stream"] = "end_of_stream"
-    schema_version: Literal[1] = ALERT_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     camera_id: str
     stream_id: str
     ts: float

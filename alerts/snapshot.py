@@ -39,8 +39,14 @@ def render_snapshot(event: AlertEvent, frame_jpeg: bytes | None, quality: int = 
     return encoded.tobytes()
 
 
-def _draw_box(image: np.ndarray, box: tuple[float, float, float, float], colour: tuple[int, int, int],
-              text: str, thickness: int, below: bool = False) -> None:
+def _draw_box(
+    image: np.ndarray,
+    box: tuple[float, float, float, float],
+    colour: tuple[int, int, int],
+    text: str,
+    thickness: int,
+    below: bool = False,
+) -> None:
     """Box plus label; the vehicle's label goes under its box so it never hides the person's, which is on top."""
     x1, y1, x2, y2 = (int(round(v)) for v in box)
     cv2.rectangle(image, (x1, y1), (x2, y2), colour, thickness)
@@ -51,8 +57,7 @@ def _draw_box(image: np.ndarray, box: tuple[float, float, float, float], colour:
         _label(image, text, (x1, max(0, y1 - label_h)), colour, thickness)
 
 
-def _label(image: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[int, int, int],
-           thickness: int) -> None:
+def _label(image: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[int, int, int], thickness: int) -> None:
     scale = 0.4 * thickness
     (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
     x, y = origin

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 
@@ -36,8 +37,9 @@ class StoreOutcome:
 
 
 class AlertStore:
-    def __init__(self, client: aioredis.Redis, retention_s: int, cooldown_s: float, feed_maxlen: int,
-                 prefix: str = "sentinel:") -> None:
+    def __init__(
+        self, client: aioredis.Redis, retention_s: int, cooldown_s: float, feed_maxlen: int, prefix: str = "sentinel:"
+    ) -> None:
         self.redis = client
         self.retention_s = retention_s
         self.cooldown_s = cooldown_s
@@ -61,8 +63,12 @@ class AlertStore:
         pipe.expire(self.key("alert", event.alert_id, "events"), self.retention_s)
         for index in (("alerts", "by-time"), ("alerts", "site", event.site_id), ("alerts", "camera", event.camera_id)):
             pipe.zadd(self.key(*index), {event.alert_id: event.started_at})
-        pipe.xadd(self.key("feed"), {"event": payload, "suppressed": int(suppressed)},
-                  maxlen=self.feed_maxlen, approximate=True)
+        pipe.xadd(
+            self.key("feed"),
+            {"event": payload, "suppressed": int(suppressed)},
+            maxlen=self.feed_maxlen,
+            approximate=True,
+        )
         await pipe.execute()
         return StoreOutcome(is_new=True, suppressed=suppressed)
 
@@ -77,7 +83,7 @@ class AlertStore:
         if won:
             return False
         holder = await self.redis.get(pair)
-        if holder is not None and holder.decode() == event.alert_id:
+        if holder is not None and cast(bytes, holder).decode() == event.alert_id:
             return False
         await self.redis.set(marker, 1, ex=self.retention_s)
         logger.info("alert %s suppressed: pair already alerted as %s within cooldown", event.alert_id, holder)
@@ -91,8 +97,15 @@ class AlertStore:
         raws = await self.redis.lrange(self.key("alert", alert_id, "events"), 0, -1)
         return [AlertEvent.model_validate_json(r) for r in raws]
 
-    async def list_ids(self, *, site_id: str | None = None, camera_id: str | None = None,
-                       since: float = float("-inf"), until: float = float("inf"), limit: int = 100) -> list[str]:
+    async def list_ids(
+        self,
+        *,
+        site_id: str | None = None,
+        camera_id: str | None = None,
+        since: float = float("-inf"),
+        until: float = float("inf"),
+        limit: int = 100,
+    ) -> list[str]:
         """Alert ids, newest first, from the site, camera or global time index."""
         if camera_id:
             index = self.key("alerts", "camera", camera_id)
@@ -101,19 +114,19 @@ class AlertStore:
         else:
             index = self.key("alerts", "by-time")
         ids = await self.redis.zrevrangebyscore(index, until, since, start=0, num=limit)
-        return [i.decode() for i in ids]
+        return [cast(bytes, i).decode() for i in ids]
 
     async def put_snapshot(self, alert_id: str, jpeg: bytes) -> None:
         await self.redis.set(self.key("snapshot", alert_id), jpeg, ex=self.retention_s)
 
     async def get_snapshot(self, alert_id: str) -> bytes | None:
-        return await self.redis.get(self.key("snapshot", alert_id))
+        return cast(bytes | None, await self.redis.get(self.key("snapshot", alert_id)))
 
     async def put_frame(self, camera_id: str, stream_id: str, seq: int, jpeg: bytes, ttl_s: int) -> None:
         await self.redis.set(self.key("frame", camera_id, stream_id, seq), jpeg, ex=ttl_s)
 
     async def get_frame(self, camera_id: str, stream_id: str, seq: int) -> bytes | None:
-        return await self.redis.get(self.key("frame", camera_id, stream_id, seq))
+        return cast(bytes | None, await self.redis.get(self.key("frame", camera_id, stream_id, seq)))
 
     async def log_delivery(self, alert_id: str, entry: dict[str, object]) -> None:
         key = self.key("delivery", alert_id)
@@ -131,10 +144,11 @@ class AlertStore:
     async def is_stream_done(self, stream_id: str) -> bool:
         return bool(await self.redis.exists(self.key("stream-done", stream_id)))
 
-    async def read_feed(self, last_id: str = "$", block_ms: int = 1000,
-                        count: int = 100) -> list[tuple[str, AlertEvent, bool]]:
+    async def read_feed(
+        self, last_id: str = "$", block_ms: int = 1000, count: int = 100
+    ) -> list[tuple[str, AlertEvent, bool]]:
         """Events stored after `last_id` ('$' = only new ones, '0' = from the start of the feed)."""
-        reply = await self.redis.xread({self.key("feed"): last_id}, block=block_ms, count=count)
+        reply: Any = await self.redis.xread({self.key("feed"): last_id}, block=block_ms, count=count)
         out = []
         for _stream, entries in reply or []:
             for entry_id, fields in entries:

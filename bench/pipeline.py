@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -43,7 +42,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def model_only(detector: YoloDetector, clip: Path, fps: float, limit: int) -> tuple[float, int]:
-    images = [f.image for _, f in zip(range(limit), file_frames(str(clip), fps, 0.0))]
+    images = [f.image for _, f in zip(range(limit), file_frames(str(clip), fps, 0.0), strict=False)]
     detector.detect(images[0])  # warm-up
     started = time.perf_counter()
     for image in images:
@@ -78,8 +77,9 @@ async def end_to_end(config, clip: Path, fps: float, limit: int, detector: YoloD
             # The same frames captured and encoded beforehand, as a separate ingest process would send them.
             stream_pre = stream_id + "-pre"
             started = time.perf_counter()
-            encoded = list(limited(video_records(clip, camera.id, stream_pre, fps, 0.0, camera.jpeg_quality, None),
-                                   limit))
+            encoded = list(
+                limited(video_records(clip, camera.id, stream_pre, fps, 0.0, camera.jpeg_quality, None), limit)
+            )
             ingest_fps = (len(encoded) - 1) / (time.perf_counter() - started)
             worker = await replayer.run(runtime.services.topics.frames, iter(encoded), stream_pre)
         # Capture-to-alert at live pace: a person held at a parked car (composite of the shared clips),
@@ -87,8 +87,9 @@ async def end_to_end(config, clip: Path, fps: float, limit: int, detector: YoloD
         paced = await paced_alert_latency(config, detector, bootstrap)
         tracks_path = Path("/tmp/sentinel-bench-virat.jsonl")
         with tracks_path.open("w") as handle:
-            for frame in virat_track_frames(SHARED / "tracks" / "VIRAT_S_050301_03_000933_001046.viratdata.objects.txt",
-                                            "bench-virat", 30.0):
+            for frame in virat_track_frames(
+                SHARED / "tracks" / "VIRAT_S_050301_03_000933_001046.viratdata.objects.txt", "bench-virat", 30.0
+            ):
                 if frame.seq % 3 == 0:
                     handle.write(frame.model_dump_json() + "\n")
         forced = config.model_copy(update={"loitering": config.loitering.model_copy(update={"dwell_s": 5.0})})
@@ -103,9 +104,14 @@ async def end_to_end(config, clip: Path, fps: float, limit: int, detector: YoloD
 async def paced_alert_latency(config, detector: YoloDetector, bootstrap: str):
     from tests.synthetic_clip import compose_person_at_car
 
-    clip = compose_person_at_car(Path("/tmp/sentinel-bench-person-at-car.mp4"), detector,
-                                 SHARED / "clips" / "street_people_1080p.mp4",
-                                 SHARED / "clips" / "residential_street_parked_cars.mp4", seconds=30, fps=5)
+    clip = compose_person_at_car(
+        Path("/tmp/sentinel-bench-person-at-car.mp4"),
+        detector,
+        SHARED / "clips" / "street_people_1080p.mp4",
+        SHARED / "clips" / "residential_street_parked_cars.mp4",
+        seconds=30,
+        fps=5,
+    )
     camera = CameraConfig(id="bench-paced", fps=5)
     rules = config.loitering.model_copy(update={"dwell_s": 5.0, "update_interval_s": 0.5})
     paced = config.model_copy(update={"loitering": rules}).with_camera(camera)
@@ -125,13 +131,17 @@ def main() -> None:
     config = load_config(None)
     detector = YoloDetector(config.detector.model)
     model_fps, n = model_only(detector, args.clip, args.fps, args.frames)
-    video, worker, ingest_fps, tracks, paced = asyncio.run(end_to_end(config, args.clip, args.fps, args.frames, detector))
+    video, worker, ingest_fps, tracks, paced = asyncio.run(
+        end_to_end(config, args.clip, args.fps, args.frames, detector)
+    )
     e2e_fps = (video.frames_processed - 1) / video.wall_s
     worker_fps = (worker.frames_processed - 1) / worker.wall_s
     starts = tracks.alert_latencies_s
     live = paced.alert_latencies_s
-    print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"model {detector.path.name} imgsz {config.detector.model.imgsz}")
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"model {detector.path.name} imgsz {config.detector.model.imgsz}"
+    )
     print(f"clip: {args.clip.name}, {n} frames at {args.fps:g} fps sampling")
     print("| measure | value |")
     print("| --- | --- |")
@@ -139,17 +149,30 @@ def main() -> None:
     print(f"| end-to-end through the broker (decode+encode+Kafka+YOLO+track+rules+Redis) | {e2e_fps:.1f} frames/s |")
     print(f"| ratio end-to-end / model-only | {e2e_fps / model_fps:.2f} |")
     print(f"| ingest alone (H.264 decode + sample + JPEG encode, 1 thread) | {ingest_fps:.1f} frames/s |")
-    print(f"| end-to-end, frames pre-encoded by ingest (Kafka+JPEG decode+YOLO+track+rules+Redis) | {worker_fps:.1f} frames/s |")
+    print(
+        "| end-to-end, frames pre-encoded by ingest (Kafka+JPEG decode+YOLO+track+rules+Redis) | "
+        f"{worker_fps:.1f} frames/s |"
+    )
     print(f"| ratio end-to-end (pre-encoded) / model-only | {worker_fps / model_fps:.2f} |")
-    print(f"| frame sent -> tracks out, p50 / p95 | {pct(video.frame_latencies_s, .5)*1000:.0f} / "
-          f"{pct(video.frame_latencies_s, .95)*1000:.0f} ms |")
-    print(f"| live pace (5 fps): frame sent -> alert event out ({len(live)} rule firings), p50 / p95 | "
-          f"{pct(live, .5)*1000:.0f} / {pct(live, .95)*1000:.0f} ms |")
-    print(f"| live pace (5 fps): frame sent -> tracks out, p50 / p95 | "
-          f"{pct(paced.frame_latencies_s, .5)*1000:.0f} / {pct(paced.frame_latencies_s, .95)*1000:.0f} ms |")
-    print(f"| track frame sent -> alert event out ({len(starts)} forced, no model), p50 / p95 | "
-          f"{pct(starts, .5)*1000:.0f} / {pct(starts, .95)*1000:.0f} ms |")
-    print(f"| rules + delivery throughput (VIRAT tracks) | {(tracks.frames_processed - 1) / tracks.wall_s:.0f} frames/s |")
+    print(
+        f"| frame sent -> tracks out, p50 / p95 | {pct(video.frame_latencies_s, 0.5) * 1000:.0f} / "
+        f"{pct(video.frame_latencies_s, 0.95) * 1000:.0f} ms |"
+    )
+    print(
+        f"| live pace (5 fps): frame sent -> alert event out ({len(live)} rule firings), p50 / p95 | "
+        f"{pct(live, 0.5) * 1000:.0f} / {pct(live, 0.95) * 1000:.0f} ms |"
+    )
+    print(
+        f"| live pace (5 fps): frame sent -> tracks out, p50 / p95 | "
+        f"{pct(paced.frame_latencies_s, 0.5) * 1000:.0f} / {pct(paced.frame_latencies_s, 0.95) * 1000:.0f} ms |"
+    )
+    print(
+        f"| track frame sent -> alert event out ({len(starts)} forced, no model), p50 / p95 | "
+        f"{pct(starts, 0.5) * 1000:.0f} / {pct(starts, 0.95) * 1000:.0f} ms |"
+    )
+    print(
+        f"| rules + delivery throughput (VIRAT tracks) | {(tracks.frames_processed - 1) / tracks.wall_s:.0f} frames/s |"
+    )
 
 
 if __name__ == "__main__":

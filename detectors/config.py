@@ -18,8 +18,8 @@ class StrictModel(BaseModel):
 class ModelConfig(StrictModel):
     path: Path | None = Field(
         default=None,
-        description="YOLO weights: an OpenVINO export folder, .pt or .onnx. Unset: ../shared/models/yolo11n_int8_openvino_model "
-        "if present, else yolo11n.pt",
+        description="YOLO weights: an OpenVINO export folder, .pt or .onnx. Unset: "
+        "../shared/models/yolo11n_int8_openvino_model if present, else yolo11n.pt",
     )
     imgsz: int = Field(default=640, ge=32, le=4096, description="Model input size in pixels (multiple of 32)")
     confidence: float = Field(default=0.25, ge=0.01, le=1.0, description="Minimum detection confidence")

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.geometry import Box
 
 
-class IncidentPhase(str, Enum):
+class IncidentPhase(StrEnum):
     START = "start"
     UPDATE = "update"
     END = "end"
 
 
-class EndReason(str, Enum):
+class EndReason(StrEnum):
     LEFT = "person_left"
     VEHICLE_MOVED = "vehicle_moved"
     STREAM_ENDED = "stream_ended"

@@ -62,8 +62,13 @@ class LoiterRule:
             self._stream_id = frame.stream_id
             self._reset()
         if self._last_ts is not None and frame.ts < self._last_ts:
-            logger.warning("camera %s: frame %s goes back in time (%.3f < %.3f), skipped",
-                           self.camera_id, frame.seq, frame.ts, self._last_ts)
+            logger.warning(
+                "camera %s: frame %s goes back in time (%.3f < %.3f), skipped",
+                self.camera_id,
+                frame.seq,
+                frame.ts,
+                self._last_ts,
+            )
             return events
         self._last_ts = frame.ts
         self._frame_size = (frame.width, frame.height)

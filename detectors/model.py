@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class YoloDetector:
         logger.info("model %s loaded for classes %s", self.path, [c.value for c in config.classes])
 
     def detect(self, image: np.ndarray) -> list[Detection]:
-        results = self._model.predict(
+        results: Any = self._model.predict(
             image,
             imgsz=self.config.imgsz,
             conf=self.config.confidence,
@@ -80,7 +81,7 @@ class YoloDetector:
 def detections_from_arrays(xyxy: np.ndarray, conf: np.ndarray, cls: np.ndarray) -> list[Detection]:
     """Boundary conversion: arrays in COCO ids to validated detections; unknown classes are dropped."""
     detections = []
-    for (x1, y1, x2, y2), score, class_id in zip(xyxy.tolist(), conf.tolist(), cls.tolist()):
+    for (x1, y1, x2, y2), score, class_id in zip(xyxy.tolist(), conf.tolist(), cls.tolist(), strict=True):
         object_class = CLASS_BY_COCO_ID.get(int(class_id))
         if object_class is None or x2 <= x1 or y2 <= y1:
             continue

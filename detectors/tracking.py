@@ -8,7 +8,7 @@ import numpy as np
 
 from detectors.config import TrackerConfig
 from detectors.geometry import Box
-from detectors.model import COCO_IDS, CLASS_BY_COCO_ID
+from detectors.model import CLASS_BY_COCO_ID, COCO_IDS
 from detectors.types import Detection, TrackedObject
 
 logger = logging.getLogger(__name__)

@@ -5,17 +5,15 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.geometry import Box
 
-TRACK_SCHEMA_VERSION = 1
 
-
-class ObjectClass(str, Enum):
+class ObjectClass(StrEnum):
     """The object classes the product cares about; everything else the model sees is dropped."""
 
     PERSON = "person"
@@ -59,7 +57,7 @@ class TrackFrame(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     record_type: Literal["track_frame"] = "track_frame"
-    schema_version: Literal[1] = TRACK_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     camera_id: str = Field(min_length=1, max_length=128)
     stream_id: str = Field(min_length=1, max_length=128, description="Changes when a camera stream restarts")
     seq: int = Field(ge=0, description="Frame sequence number within the stream")

@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export YOLO_OFFLINE=1
+BIN="${SENTINEL_VENV:-.venv}/bin"
+"$BIN/ruff" check streams detectors alerts tests bench
+"$BIN/mypy" streams detectors alerts
 set +e
 "${SENTINEL_VENV:-.venv}/bin/python" -m pytest -ra "$@"
 status=$?

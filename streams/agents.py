@@ -57,8 +57,9 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
     async def dead_letter(stage: str, reason: str, event: Any) -> None:
         message = event.message
         counters[f"deadletter.{stage}"] += 1
-        logger.warning("dead-lettering %s record %s/%s@%s: %s", stage, message.topic, message.partition,
-                       message.offset, reason)
+        logger.warning(
+            "dead-lettering %s record %s/%s@%s: %s", stage, message.topic, message.partition, message.offset, reason
+        )
         record = DeadLetter.of(stage, reason, message.topic, event.value, event.key, message.partition, message.offset)
         await dlq_topic.send(key=event.key, value=encode_model(record))
 
@@ -76,12 +77,13 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                     except RecordError as exc:
                         await dead_letter("detect", str(exc), event)
                 results = await detect_stage.process_many([frame for _, frame in batch])
-                for (event, _), result in zip(batch, results):
+                for (event, _), result in zip(batch, results, strict=True):
                     if isinstance(result, RecordError):
                         await dead_letter("detect", str(result), event)
                     elif isinstance(result, Exception):  # the worker must keep going; the record is kept
-                        logger.error("detect failed on %s@%s: %r", event.message.partition, event.message.offset,
-                                     result)
+                        logger.error(
+                            "detect failed on %s@%s: %r", event.message.partition, event.message.offset, result
+                        )
                         await dead_letter("detect", f"{type(result).__name__}: {result}", event)
                     else:
                         counters["frames.processed"] += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from alerts.models import AlertEvent, AlertPhase, Severity
+from detectors.geometry import Box
 from detectors.incidents import LoiterIncidentEvent
 
 
@@ -12,10 +13,21 @@ def alert_id_for(site_id: str, incident: LoiterIncidentEvent) -> str:
     """Derived from what identifies the incident, so a replay or a redelivery yields the same id."""
     basis = "|".join(
         str(part)
-        for part in (site_id, incident.camera_id, incident.stream_id, incident.rule,
-                     incident.person_track_id, incident.vehicle_track_id, f"{incident.started_at:.3f}")
+        for part in (
+            site_id,
+            incident.camera_id,
+            incident.stream_id,
+            incident.rule,
+            incident.person_track_id,
+            incident.vehicle_track_id,
+            f"{incident.started_at:.3f}",
+        )
     )
     return hashlib.sha256(basis.encode()).hexdigest()[:20]
+
+
+def _corners(box: Box) -> tuple[float, float, float, float]:
+    return (box.x1, box.y1, box.x2, box.y2)
 
 
 def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEvent:
@@ -23,10 +35,15 @@ def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEve
     phase = AlertPhase(incident.phase.value)
     if phase is AlertPhase.END:
         reason = incident.end_reason.value if incident.end_reason else "ended"
-        message = f"Ended ({reason}): person #{incident.person_track_id} stayed {incident.dwell_s:.0f} s at parked vehicle #{incident.vehicle_track_id}"
+        message = (
+            f"Ended ({reason}): person #{incident.person_track_id} stayed {incident.dwell_s:.0f} s "
+            f"at parked vehicle #{incident.vehicle_track_id}"
+        )
     else:
-        message = (f"Person #{incident.person_track_id} at parked vehicle #{incident.vehicle_track_id} "
-                   f"for {incident.dwell_s:.0f} s on camera {incident.camera_id}")
+        message = (
+            f"Person #{incident.person_track_id} at parked vehicle #{incident.vehicle_track_id} "
+            f"for {incident.dwell_s:.0f} s on camera {incident.camera_id}"
+        )
     return AlertEvent(
         alert_id=alert_id,
         event_id=f"{alert_id}:{phase.value}:{incident.ts:.3f}",
@@ -41,8 +58,13 @@ def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEve
         dwell_s=incident.dwell_s,
         person_track_id=incident.person_track_id,
         vehicle_track_id=incident.vehicle_track_id,
-        person_box=tuple(incident.person_box.as_list()),
-        vehicle_box=tuple(incident.vehicle_box.as_list()),
+        person_box=(incident.person_box.x1, incident.person_box.y1, incident.person_box.x2, incident.person_box.y2),
+        vehicle_box=(
+            incident.vehicle_box.x1,
+            incident.vehicle_box.y1,
+            incident.vehicle_box.x2,
+            incident.vehicle_box.y2,
+        ),
         frame_seq=incident.frame_seq,
         frame_width=incident.frame_width,
         frame_height=incident.frame_height,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from enum import Enum
+from enum import StrEnum
+from typing import Any
 
 import faust
 import faust.transport.drivers.aiokafka as faust_aiokafka
@@ -15,7 +16,7 @@ logger = logging.getLogger(__name__)
 MAX_RECORD_BYTES = 16 * 1024 * 1024  # a 4K JPEG frame fits with room to spare
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """What a worker process runs; several roles can share one process."""
 
     INGEST = "ingest"
@@ -38,7 +39,7 @@ FETCH_WAIT_ATTR = "sentinel_fetch_max_wait_ms"
 _original_worker_consumer = faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer
 
 
-def _worker_consumer_with_fetch_wait(self: faust_aiokafka.AIOKafkaConsumerThread, transport: object) -> object:
+def _worker_consumer_with_fetch_wait(self: faust_aiokafka.AIOKafkaConsumerThread, transport: Any) -> Any:
     """Faust hard-codes fetch_max_wait_ms=1500 for its worker consumer; apply the app's own value instead."""
     consumer = _original_worker_consumer(self, transport)
     wait_ms = getattr(self.app, FETCH_WAIT_ATTR, None)
@@ -47,7 +48,7 @@ def _worker_consumer_with_fetch_wait(self: faust_aiokafka.AIOKafkaConsumerThread
     return consumer
 
 
-faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _worker_consumer_with_fetch_wait
+faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _worker_consumer_with_fetch_wait  # type: ignore[method-assign]
 
 
 def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> faust.App:

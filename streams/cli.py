@@ -18,7 +18,7 @@ from streams.config import CameraConfig, ConfigError, SiteConfig, load_config
 from streams.ingest import SourceError, estimate_sampled_frames, open_capture
 from streams.records import RecordError, encode_model
 from streams.replay import Replayer, ReplayResult, export_snapshots, replay_stream_id, summarize, write_alerts_jsonl
-from streams.runtime import RedisUnavailable, WorkerRuntime, kafka_bootstrap, make_store
+from streams.runtime import RedisUnavailable, WorkerRuntime, kafka_bootstrap
 from streams.sources import first_camera_id, track_records, video_records
 from streams.virat import ViratFormatError, virat_track_frames
 
@@ -28,8 +28,9 @@ EXPECTED_ERRORS = (ConfigError, SourceError, RecordError, RedisUnavailable, Vira
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for noisy in ("faust", "mode", "aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
     os.environ.setdefault("YOLO_OFFLINE", "1")
@@ -60,8 +61,12 @@ def _run(coro: object) -> object:
         raise click.ClickException(str(exc)) from None
 
 
-config_option = click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-                             help="Site config YAML (default: built-in defaults plus environment).")
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Site config YAML (default: built-in defaults plus environment).",
+)
 
 
 @click.group()
@@ -73,8 +78,15 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @config_option
-@click.option("--role", "roles", multiple=True, type=click.Choice(["all", "worker"] + [r.value for r in Role]),
-              default=("all",), show_default=True, help="What this process runs; repeat to combine.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["all", "worker"] + [r.value for r in Role]),
+    default=("all",),
+    show_default=True,
+    help="What this process runs; repeat to combine.",
+)
 def run(config_path: Path | None, roles: tuple[str, ...]) -> None:
     """Run the service: camera ingest and/or detector, rule and delivery workers, until SIGINT/SIGTERM."""
     config = _load(config_path)
@@ -105,14 +117,27 @@ async def _serve(config: SiteConfig, roles: frozenset[Role]) -> None:
         await asyncio.gather(*tasks)
 
 
-async def _replay(config: SiteConfig, topic_of: str, roles: frozenset[Role], records: object, stream_id: str,
-                  total: int | None, progress: bool, snapshots: Path | None) -> ReplayResult:
+async def _replay(
+    config: SiteConfig,
+    topic_of: str,
+    roles: frozenset[Role],
+    records: object,
+    stream_id: str,
+    total: int | None,
+    progress: bool,
+    snapshots: Path | None,
+) -> ReplayResult:
     with kafka_bootstrap(config) as bootstrap:
         async with WorkerRuntime(config, bootstrap, roles) as runtime:
             assert runtime.services is not None and runtime.services.store is not None
             topics = runtime.services.topics
-            replayer = Replayer(bootstrap, topics, runtime.services.store, progress=progress,
-                                fetch_max_wait_ms=config.kafka.fetch_max_wait_ms)
+            replayer = Replayer(
+                bootstrap,
+                topics,
+                runtime.services.store,
+                progress=progress,
+                fetch_max_wait_ms=config.kafka.fetch_max_wait_ms,
+            )
             topic = topics.frames if topic_of == "frames" else topics.tracks
             result = await replayer.run(topic, records, stream_id, total)  # type: ignore[arg-type]
             if snapshots is not None:
@@ -135,12 +160,24 @@ def _report(result: ReplayResult, out: Path | None) -> None:
 @config_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="alerts.jsonl (default: stdout).")
 @click.option("--fps", type=float, default=None, help="Sampling rate (default: the camera's, else 5).")
-@click.option("--start-time", default="0", show_default=True,
-              help="Capture time of the first frame: epoch seconds or ISO 8601. 0 = seconds into the recording.")
+@click.option(
+    "--start-time",
+    default="0",
+    show_default=True,
+    help="Capture time of the first frame: epoch seconds or ISO 8601. 0 = seconds into the recording.",
+)
 @click.option("--snapshots", type=click.Path(path_type=Path, file_okay=False), help="Write alert snapshots here.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def replay(video: Path, camera_id: str, config_path: Path | None, out: Path | None, fps: float | None,
-           start_time: str, snapshots: Path | None, progress: bool) -> None:
+def replay(
+    video: Path,
+    camera_id: str,
+    config_path: Path | None,
+    out: Path | None,
+    fps: float | None,
+    start_time: str,
+    snapshots: Path | None,
+    progress: bool,
+) -> None:
     """Replay a recorded VIDEO through the real pipeline (model, tracker, rules, alerts) on event time."""
     config = _load(config_path)
     camera = config.camera(camera_id) or CameraConfig(id=camera_id)
@@ -165,8 +202,9 @@ def replay(video: Path, camera_id: str, config_path: Path | None, out: Path | No
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="alerts.jsonl (default: stdout).")
 @click.option("--snapshots", type=click.Path(path_type=Path, file_okay=False), help="Write alert snapshots here.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def replay_tracks(tracks: Path, config_path: Path | None, out: Path | None, snapshots: Path | None,
-                  progress: bool) -> None:
+def replay_tracks(
+    tracks: Path, config_path: Path | None, out: Path | None, snapshots: Path | None, progress: bool
+) -> None:
     """Replay recorded TRACKS (JSONL of track records) through the rules and alert delivery, without the model."""
     config = _load(config_path)
     camera_id = first_camera_id(tracks)
@@ -177,8 +215,9 @@ def replay_tracks(tracks: Path, config_path: Path | None, out: Path | None, snap
     stream_id = replay_stream_id(camera_id, tracks, "tracks")
     total = sum(1 for _ in tracks.open("rb"))
     roles = frozenset({Role.RULES, Role.DELIVER})
-    result = _run(_replay(config, "tracks", roles, track_records(tracks, stream_id), stream_id, total, progress,
-                          snapshots))
+    result = _run(
+        _replay(config, "tracks", roles, track_records(tracks, stream_id), stream_id, total, progress, snapshots)
+    )
     _report(result, out)  # type: ignore[arg-type]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -23,10 +23,12 @@ def _store(config_path: Path | None) -> tuple[AlertStore, str]:
 
 
 def _line(event: AlertEvent, suppressed: bool = False) -> str:
-    when = datetime.fromtimestamp(event.ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    when = datetime.fromtimestamp(event.ts, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
     flag = " (suppressed: cooldown)" if suppressed else ""
-    return (f"{when} {event.severity.value:6} {event.phase.value:6} {event.alert_id} {event.camera_id} "
-            f"dwell={event.dwell_s:.0f}s {event.message}{flag}")
+    return (
+        f"{when} {event.severity.value:6} {event.phase.value:6} {event.alert_id} {event.camera_id} "
+        f"dwell={event.dwell_s:.0f}s {event.message}{flag}"
+    )
 
 
 @click.group("alerts")
@@ -38,11 +40,13 @@ def alerts_group() -> None:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--from-start", is_flag=True, help="Print the stored feed first, then follow.")
 @click.option("--count", type=int, default=None, help="Exit after this many events.")
-@click.option("--snapshots", type=click.Path(path_type=Path, file_okay=False),
-              help="Save each new alert's annotated snapshot here and print its path.")
+@click.option(
+    "--snapshots",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Save each new alert's annotated snapshot here and print its path.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One AlertEvent JSON per line.")
-def tail(config_path: Path | None, from_start: bool, count: int | None, snapshots: Path | None,
-         as_json: bool) -> None:
+def tail(config_path: Path | None, from_start: bool, count: int | None, snapshots: Path | None, as_json: bool) -> None:
     """Print alert events as they arrive (Ctrl-C to stop)."""
 
     async def follow() -> None:
@@ -87,16 +91,18 @@ async def _save_snapshot(store: AlertStore, alert_id: str, directory: Path) -> N
 @click.option("--camera", "camera_id", help="Only this camera's alerts.")
 @click.option("--since", type=float, default=None, help="Incidents that began at or after this epoch time.")
 @click.option("--limit", type=int, default=50, show_default=True)
-def list_alerts(config_path: Path | None, site_id: str | None, camera_id: str | None, since: float | None,
-                limit: int) -> None:
+def list_alerts(
+    config_path: Path | None, site_id: str | None, camera_id: str | None, since: float | None, limit: int
+) -> None:
     """Stored alerts, newest incident first, with their latest state."""
 
     async def run() -> None:
         store, url = _store(config_path)
         await check_redis(store, url)
         try:
-            ids = await store.list_ids(site_id=site_id, camera_id=camera_id,
-                                       since=since if since is not None else float("-inf"), limit=limit)
+            ids = await store.list_ids(
+                site_id=site_id, camera_id=camera_id, since=since if since is not None else float("-inf"), limit=limit
+            )
             for alert_id in ids:
                 latest = await store.get(alert_id)
                 if latest is not None:
@@ -153,12 +159,21 @@ def snapshot(alert_id: str, output: Path, config_path: Path | None) -> None:
 
 
 @click.command()
-@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out/demo"),
-              show_default=True)
-@click.option("--video", type=click.Path(path_type=Path, dir_okay=False),
-              default=SHARED / "clips" / "residential_street_parked_cars.mp4", show_default=True)
-@click.option("--virat", type=click.Path(path_type=Path, dir_okay=False),
-              default=SHARED / "tracks" / "VIRAT_S_050301_03_000933_001046.viratdata.objects.txt", show_default=True)
+@click.option(
+    "--out-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out/demo"), show_default=True
+)
+@click.option(
+    "--video",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=SHARED / "clips" / "residential_street_parked_cars.mp4",
+    show_default=True,
+)
+@click.option(
+    "--virat",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=SHARED / "tracks" / "VIRAT_S_050301_03_000933_001046.viratdata.objects.txt",
+    show_default=True,
+)
 @click.pass_context
 def demo(ctx: click.Context, out_dir: Path, video: Path, virat: Path) -> None:
     """Embedded broker + local Redis + real model: replay a parked-car clip and a VIRAT car-park recording."""
@@ -169,19 +184,45 @@ def demo(ctx: click.Context, out_dir: Path, video: Path, virat: Path) -> None:
             raise click.ClickException(f"{required} not found: the demo uses the shared data beside the checkout")
     click.echo(f"model: {default_model_path()}", err=True)
     out_dir.mkdir(parents=True, exist_ok=True)
-    click.echo(f"\n== 1/2 video replay through YOLO + ByteTrack: {video.name} (parked cars, nobody: expect 0 alerts)",
-               err=True)
-    ctx.invoke(replay, video=video, camera_id="demo-street", config_path=None, out=out_dir / "video-alerts.jsonl",
-               fps=None, start_time="0", snapshots=out_dir / "snapshots", progress=True)
+    click.echo(
+        f"\n== 1/2 video replay through YOLO + ByteTrack: {video.name} (parked cars, nobody: expect 0 alerts)", err=True
+    )
+    ctx.invoke(
+        replay,
+        video=video,
+        camera_id="demo-street",
+        config_path=None,
+        out=out_dir / "video-alerts.jsonl",
+        fps=None,
+        start_time="0",
+        snapshots=out_dir / "snapshots",
+        progress=True,
+    )
     tracks = out_dir / "virat-0503.tracks.jsonl"
     click.echo(f"\n== 2/2 track replay of VIRAT car park ground truth: {virat.name}", err=True)
     with tracks.open("w") as handle, click.Context(import_virat).scope():
         import contextlib
 
         with contextlib.redirect_stdout(handle):
-            ctx.invoke(import_virat, objects_file=virat, fps=30.0, camera_id="virat-0503", start_time="0",
-                       width=1920, height=1080)
-    ctx.invoke(replay_tracks, tracks=tracks, config_path=None, out=out_dir / "virat-alerts.jsonl",
-               snapshots=out_dir / "snapshots", progress=True)
-    click.echo(f"\nalerts: {out_dir}/video-alerts.jsonl, {out_dir}/virat-alerts.jsonl; "
-               f"snapshots: {out_dir}/snapshots/*.jpg; follow live ones with `sentinel alerts tail`", err=True)
+            ctx.invoke(
+                import_virat,
+                objects_file=virat,
+                fps=30.0,
+                camera_id="virat-0503",
+                start_time="0",
+                width=1920,
+                height=1080,
+            )
+    ctx.invoke(
+        replay_tracks,
+        tracks=tracks,
+        config_path=None,
+        out=out_dir / "virat-alerts.jsonl",
+        snapshots=out_dir / "snapshots",
+        progress=True,
+    )
+    click.echo(
+        f"\nalerts: {out_dir}/video-alerts.jsonl, {out_dir}/virat-alerts.jsonl; "
+        f"snapshots: {out_dir}/snapshots/*.jpg; follow live ones with `sentinel alerts tail`",
+        err=True,
+    )

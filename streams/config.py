@@ -39,7 +39,9 @@ class KafkaConfig(StrictModel):
     )
     session_timeout_s: float = Field(default=30.0, ge=3.0, le=600.0)
     fetch_max_wait_ms: int = Field(
-        default=20, ge=1, le=5000,
+        default=20,
+        ge=1,
+        le=5000,
         description="Longest a worker's fetch waits for new records; every pipeline hop can pay it once",
     )
 
@@ -80,7 +82,11 @@ class DetectorConfig(StrictModel):
 
 class SiteConfig(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="SENTINEL_", env_nested_delimiter="__", extra="forbid", frozen=True, nested_model_default_partial_update=True
+        env_prefix="SENTINEL_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        nested_model_default_partial_update=True,
     )
 
     site_id: str = Field(default="default-site", pattern=CAMERA_ID_PATTERN, description="Site (compound) id")

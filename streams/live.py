@@ -19,8 +19,9 @@ from streams.topics import TopicNames
 logger = logging.getLogger(__name__)
 
 
-async def _send_camera(camera: CameraConfig, buffer: DropOldestBuffer, producer: AIOKafkaProducer, topic: str,
-                       stop: asyncio.Event) -> None:
+async def _send_camera(
+    camera: CameraConfig, buffer: DropOldestBuffer, producer: AIOKafkaProducer, topic: str, stop: asyncio.Event
+) -> None:
     stream_id = f"live-{uuid.uuid4().hex[:12]}"  # a restart is a new stream: trackers and rules start afresh
     key = camera.id.encode()
     seq = 0
@@ -29,10 +30,18 @@ async def _send_camera(camera: CameraConfig, buffer: DropOldestBuffer, producer:
         captured = await asyncio.to_thread(buffer.get, 0.5)
         if captured is None:
             continue
-        jpeg, width, height = await asyncio.to_thread(encode_jpeg, captured.image, camera.jpeg_quality,
-                                                       camera.max_width)
-        header = FrameHeader(camera_id=camera.id, stream_id=stream_id, seq=seq, ts=captured.ts, width=width,
-                             height=height, fps=camera.fps)
+        jpeg, width, height = await asyncio.to_thread(
+            encode_jpeg, captured.image, camera.jpeg_quality, camera.max_width
+        )
+        header = FrameHeader(
+            camera_id=camera.id,
+            stream_id=stream_id,
+            seq=seq,
+            ts=captured.ts,
+            width=width,
+            height=height,
+            fps=camera.fps,
+        )
         try:
             await producer.send(topic, value=encode_frame(header, jpeg), key=key)
         except KafkaError as exc:

@@ -123,8 +123,16 @@ class DeadLetter(BaseModel):
     at: float = Field(description="Wall-clock time the record was dead-lettered")
 
     @classmethod
-    def of(cls, stage: str, reason: str, topic: str, value: bytes | None, key: bytes | None = None,
-           partition: int | None = None, offset: int | None = None) -> DeadLetter:
+    def of(
+        cls,
+        stage: str,
+        reason: str,
+        topic: str,
+        value: bytes | None,
+        key: bytes | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> DeadLetter:
         return cls(
             stage=stage,
             reason=reason[:2000],

@@ -57,9 +57,18 @@ def replay_stream_id(camera_id: str, source: Path, *extra: object) -> str:
 class Replayer:
     """Sends (key, value) records into one topic and follows the stream through to the alerts topic."""
 
-    def __init__(self, bootstrap: str, topics: TopicNames, store: AlertStore, *, window: int = 32,
-                 stall_timeout_s: float = 180.0, progress: bool = True, fetch_max_wait_ms: int = 20,
-                 pace_fps: float | None = None) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topics: TopicNames,
+        store: AlertStore,
+        *,
+        window: int = 32,
+        stall_timeout_s: float = 180.0,
+        progress: bool = True,
+        fetch_max_wait_ms: int = 20,
+        pace_fps: float | None = None,
+    ) -> None:
         self.bootstrap = bootstrap
         self.topics = topics
         self.store = store
@@ -69,15 +78,21 @@ class Replayer:
         self.fetch_max_wait_ms = fetch_max_wait_ms  # the in-flight window waits on this follower's fetches
         self.pace_fps = pace_fps  # None: as fast as the pipeline takes them; else send like a live camera
 
-    async def run(self, topic: str, records: Iterator[tuple[bytes, bytes, int]], stream_id: str,
-                  total: int | None = None) -> ReplayResult:
+    async def run(
+        self, topic: str, records: Iterator[tuple[bytes, bytes, int]], stream_id: str, total: int | None = None
+    ) -> ReplayResult:
         """`records` yields (key, value, seq); the last one must be the stream's end-of-stream marker."""
         result = ReplayResult(stream_id=stream_id)
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    fetch_max_wait_ms=self.fetch_max_wait_ms,
-                                    fetch_max_bytes=MAX_RECORD_BYTES, max_partition_fetch_bytes=MAX_RECORD_BYTES)
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, max_request_size=MAX_RECORD_BYTES,
-                                    linger_ms=2, acks=1)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
+            fetch_max_bytes=MAX_RECORD_BYTES,
+            max_partition_fetch_bytes=MAX_RECORD_BYTES,
+        )
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, max_request_size=MAX_RECORD_BYTES, linger_ms=2, acks=1
+        )
         await consumer.start()
         await producer.start()
         bar = tqdm(total=total, unit="frame", disable=not self.progress, desc=stream_id[-12:], dynamic_ncols=True)
@@ -113,8 +128,15 @@ class Replayer:
         for tp in partitions:  # resolve the end offsets now, before anything of ours is produced
             await consumer.position(tp)
 
-    async def _send_all(self, producer: AIOKafkaProducer, topic: str, records: Iterator[tuple[bytes, bytes, int]],
-                        result: ReplayResult, sent_at: dict[int, float], follower: asyncio.Task[None]) -> None:
+    async def _send_all(
+        self,
+        producer: AIOKafkaProducer,
+        topic: str,
+        records: Iterator[tuple[bytes, bytes, int]],
+        result: ReplayResult,
+        sent_at: dict[int, float],
+        follower: asyncio.Task[None],
+    ) -> None:
         loop = asyncio.get_running_loop()
         paced_from = time.perf_counter()
         while True:
@@ -134,8 +156,9 @@ class Replayer:
             result.frames_sent += 1
         await producer.flush()
 
-    async def _follow(self, consumer: AIOKafkaConsumer, result: ReplayResult, sent_at: dict[int, float],
-                      bar: tqdm) -> None:
+    async def _follow(
+        self, consumer: AIOKafkaConsumer, result: ReplayResult, sent_at: dict[int, float], bar: tqdm
+    ) -> None:
         last_progress = time.monotonic()
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=500)
@@ -207,12 +230,14 @@ async def export_snapshots(store: AlertStore, alerts: list[AlertEvent], director
 
 def summarize(result: ReplayResult) -> str:
     starts = [a for a in result.alerts if a.phase is AlertPhase.START]
-    return json.dumps({
-        "stream_id": result.stream_id,
-        "frames": max(result.frames_processed - 1, 0),  # less the end-of-stream marker
-        "tracks": {cls: len(ids) for cls, ids in sorted(result.track_ids.items())},
-        "alerts": len(starts),
-        "events": len(result.alerts),
-        "wall_s": round(result.wall_s, 2),
-        "fps": round(result.fps, 1),
-    })
+    return json.dumps(
+        {
+            "stream_id": result.stream_id,
+            "frames": max(result.frames_processed - 1, 0),  # less the end-of-stream marker
+            "tracks": {cls: len(ids) for cls, ids in sorted(result.track_ids.items())},
+            "alerts": len(starts),
+            "events": len(result.alerts),
+            "wall_s": round(result.wall_s, 2),
+            "fps": round(result.fps, 1),
+        }
+    )

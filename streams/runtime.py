@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from types import TracebackType
 
+import faust
 import redis.asyncio as aioredis
 
 from alerts.channels import Channel, WebhookChannel
@@ -39,8 +40,13 @@ def kafka_bootstrap(config: SiteConfig) -> Iterator[str]:
 
 def make_store(config: SiteConfig) -> AlertStore:
     client = aioredis.Redis.from_url(config.redis.url)
-    return AlertStore(client, config.alerts.retention_s, config.alerts.cooldown_s, config.alerts.feed_maxlen,
-                      prefix=config.redis.key_prefix)
+    return AlertStore(
+        client,
+        config.alerts.retention_s,
+        config.alerts.cooldown_s,
+        config.alerts.feed_maxlen,
+        prefix=config.redis.key_prefix,
+    )
 
 
 async def check_redis(store: AlertStore, url: str) -> None:
@@ -57,15 +63,21 @@ async def check_redis(store: AlertStore, url: str) -> None:
 class WorkerRuntime:
     """An async context: the Faust app with the agents of `roles`, started and ready to consume."""
 
-    def __init__(self, config: SiteConfig, bootstrap: str, roles: frozenset[Role],
-                 extra_channels: list[Channel] | None = None, detector: YoloDetector | None = None) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        bootstrap: str,
+        roles: frozenset[Role],
+        extra_channels: list[Channel] | None = None,
+        detector: YoloDetector | None = None,
+    ) -> None:
         self.config = config
         self.bootstrap = bootstrap
         self.roles = roles
         self.extra_channels = extra_channels or []
         self.detector = detector
         self.services: WorkerServices | None = None
-        self._app = None
+        self._app: faust.App | None = None
 
     async def __aenter__(self) -> WorkerRuntime:
         topics = ensure_topics(self.bootstrap, self.config.kafka)
@@ -78,17 +90,19 @@ class WorkerRuntime:
             services.rules = RuleStage(self.config)
         if Role.DELIVER in self.roles:
             channels: list[Channel] = [WebhookChannel(w) for w in self.config.alerts.webhooks]
-            services.alerts = AlertService(store, channels + self.extra_channels,
-                                           self.config.alerts.snapshot_jpeg_quality)
+            services.alerts = AlertService(
+                store, channels + self.extra_channels, self.config.alerts.snapshot_jpeg_quality
+            )
         self.services = services
-        self._app = create_app(self.config, self.bootstrap, self.roles)
-        register_agents(self._app, services, self.roles)
-        await self._app.start()
+        app = self._app = create_app(self.config, self.bootstrap, self.roles)
+        register_agents(app, services, self.roles)
+        await app.start()
         logger.info("worker started with roles %s on %s", sorted(r.value for r in self.roles), self.bootstrap)
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._app is not None:
             await self._app.stop()
         services = self.services

@@ -16,20 +16,30 @@ logger = logging.getLogger(__name__)
 Record = tuple[bytes, bytes, int]
 
 
-def video_records(path: Path, camera_id: str, stream_id: str, fps: float, start_ts: float,
-                  jpeg_quality: int, max_width: int | None) -> Iterator[Record]:
+def video_records(
+    path: Path, camera_id: str, stream_id: str, fps: float, start_ts: float, jpeg_quality: int, max_width: int | None
+) -> Iterator[Record]:
     """Frame records of a recording, then its end-of-stream marker."""
     key = camera_id.encode()
     seq, last_ts, width, height = 0, start_ts, 1, 1
     for captured in file_frames(str(path), fps, start_ts):
         jpeg, width, height = encode_jpeg(captured.image, jpeg_quality, max_width)
-        header = FrameHeader(camera_id=camera_id, stream_id=stream_id, seq=seq, ts=captured.ts,
-                             width=width, height=height, fps=fps)
+        header = FrameHeader(
+            camera_id=camera_id, stream_id=stream_id, seq=seq, ts=captured.ts, width=width, height=height, fps=fps
+        )
         yield key, encode_frame(header, jpeg), seq
         last_ts = captured.ts
         seq += 1
-    end = FrameHeader(camera_id=camera_id, stream_id=stream_id, seq=seq, ts=last_ts, width=width, height=height,
-                      fps=fps, end_of_stream=True)
+    end = FrameHeader(
+        camera_id=camera_id,
+        stream_id=stream_id,
+        seq=seq,
+        ts=last_ts,
+        width=width,
+        height=height,
+        fps=fps,
+        end_of_stream=True,
+    )
     yield key, encode_frame(end, b""), seq
 
 
@@ -57,8 +67,10 @@ def track_records(path: Path, stream_id: str) -> Iterator[Record]:
             if camera_id is None:
                 camera_id = frame.camera_id
             elif frame.camera_id != camera_id:
-                raise RecordError(f"{path}:{number}: camera {frame.camera_id!r} differs from {camera_id!r}; "
-                                  "replay one camera per file")
+                raise RecordError(
+                    f"{path}:{number}: camera {frame.camera_id!r} differs from {camera_id!r}; "
+                    "replay one camera per file"
+                )
             last = frame.model_copy(update={"stream_id": stream_id})
             yield camera_id.encode(), encode_model(last), frame.seq
             seq = frame.seq + 1

@@ -11,11 +11,11 @@ import numpy as np
 
 from alerts.models import AlertEvent, StreamEnd
 from alerts.store import AlertStore
+from detectors.geometry import Box
 from detectors.loitering import LoiterRule
 from detectors.model import YoloDetector
 from detectors.tracking import CameraTracker
-from detectors.geometry import Box
-from detectors.types import Detection, ObjectClass, TrackFrame, TrackedObject
+from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from streams.alerting import alert_from_incident
 from streams.config import SiteConfig
 from streams.records import FrameHeader, RecordError
@@ -60,20 +60,28 @@ class DetectStage:
                 flags = _DECODE_FLAGS[self._reduction(header.width, header.height)]
                 decodes.append(loop.run_in_executor(self._decoder, _decode, jpeg, flags))
         results: list[TrackFrame | Exception] = []
-        for (header, jpeg), decode in zip(frames, decodes):
+        for (header, jpeg), decode in zip(frames, decodes, strict=True):
             try:
                 results.append(await self._finish(header, jpeg, decode))
             except Exception as exc:  # reported per frame; the caller dead-letters it and goes on
                 results.append(exc)
         return results
 
-    async def _finish(self, header: FrameHeader, jpeg: bytes,
-                      decode: asyncio.Future[np.ndarray | None] | None) -> TrackFrame:
+    async def _finish(
+        self, header: FrameHeader, jpeg: bytes, decode: asyncio.Future[np.ndarray | None] | None
+    ) -> TrackFrame:
         check_camera(self.config, header.camera_id)
         if decode is None:
             self._trackers.pop(header.camera_id, None)
-            return TrackFrame(camera_id=header.camera_id, stream_id=header.stream_id, seq=header.seq, ts=header.ts,
-                              width=max(header.width, 1), height=max(header.height, 1), end_of_stream=True)
+            return TrackFrame(
+                camera_id=header.camera_id,
+                stream_id=header.stream_id,
+                seq=header.seq,
+                ts=header.ts,
+                width=max(header.width, 1),
+                height=max(header.height, 1),
+                end_of_stream=True,
+            )
         image = await decode
         if image is None:
             raise RecordError(f"undecodable JPEG ({len(jpeg)} bytes)")
@@ -83,11 +91,19 @@ class DetectStage:
             self._inference, self._infer, tracker, image, reduction
         )
         height, width = image.shape[:2]
-        frame = TrackFrame(camera_id=header.camera_id, stream_id=header.stream_id, seq=header.seq, ts=header.ts,
-                           width=width * reduction, height=height * reduction, objects=objects)
+        frame = TrackFrame(
+            camera_id=header.camera_id,
+            stream_id=header.stream_id,
+            seq=header.seq,
+            ts=header.ts,
+            width=width * reduction,
+            height=height * reduction,
+            objects=objects,
+        )
         if self.store is not None and self.config.detector.store_evidence_frames and _has_candidates(objects):
-            await self.store.put_frame(header.camera_id, header.stream_id, header.seq, jpeg,
-                                       self.config.alerts.frame_buffer_s)
+            await self.store.put_frame(
+                header.camera_id, header.stream_id, header.seq, jpeg, self.config.alerts.frame_buffer_s
+            )
         return frame
 
     def _tracker_for(self, header: FrameHeader) -> CameraTracker:

@@ -42,8 +42,15 @@ def read_virat_objects(path: Path) -> dict[int, list[tuple[int, int, Box]]]:
     return frames
 
 
-def virat_track_frames(path: Path, camera_id: str, fps: float, start_ts: float = 0.0,
-                       width: int = 1920, height: int = 1080, stream_id: str | None = None) -> Iterator[TrackFrame]:
+def virat_track_frames(
+    path: Path,
+    camera_id: str,
+    fps: float,
+    start_ts: float = 0.0,
+    width: int = 1920,
+    height: int = 1080,
+    stream_id: str | None = None,
+) -> Iterator[TrackFrame]:
     frames = read_virat_objects(path)
     if not frames:
         raise ViratFormatError(f"{path}: no annotations")
@@ -54,5 +61,12 @@ def virat_track_frames(path: Path, camera_id: str, fps: float, start_ts: float =
             for object_id, kind, box in frames.get(index, [])
             if kind in VIRAT_CLASSES
         ]
-        yield TrackFrame(camera_id=camera_id, stream_id=stream, seq=index, ts=start_ts + index / fps,
-                         width=width, height=height, objects=objects)
+        yield TrackFrame(
+            camera_id=camera_id,
+            stream_id=stream,
+            seq=index,
+            ts=start_ts + index / fps,
+            width=width,
+            height=height,
+            objects=objects,
+        )

@@ -43,8 +43,15 @@ class SceneBuilder:
             t = i / self.fps
             objects = objects_at(t)  # type: ignore[operator]
             self.frames_out.append(
-                TrackFrame(camera_id=self.camera_id, stream_id=self.stream_id, seq=len(self.frames_out),
-                           ts=self.now, width=self.width, height=self.height, objects=list(objects))
+                TrackFrame(
+                    camera_id=self.camera_id,
+                    stream_id=self.stream_id,
+                    seq=len(self.frames_out),
+                    ts=self.now,
+                    width=self.width,
+                    height=self.height,
+                    objects=list(objects),
+                )
             )
         return self
 

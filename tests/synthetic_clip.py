@@ -42,11 +42,12 @@ def _car_sprite(detector: YoloDetector, car_clip: Path) -> np.ndarray:
     frame = _frame(car_clip)
     cars = [d.box for d in detector.detect(frame) if d.cls is ObjectClass.CAR and d.confidence >= 0.6]
     best = max(cars, key=lambda b: b.width * b.height)
-    return frame[int(best.y1):int(best.y2), int(best.x1):int(best.x2)].copy()
+    return frame[int(best.y1) : int(best.y2), int(best.x1) : int(best.x2)].copy()
 
 
-def compose_person_at_car(out: Path, detector: YoloDetector, street_clip: Path, car_clip: Path,
-                          seconds: float = 20.0, fps: float = 10.0) -> Composite:
+def compose_person_at_car(
+    out: Path, detector: YoloDetector, street_clip: Path, car_clip: Path, seconds: float = 20.0, fps: float = 10.0
+) -> Composite:
     scene = _frame(street_clip)
     people = [d.box for d in detector.detect(scene) if d.cls is ObjectClass.PERSON and d.confidence >= 0.5]
     person = max(people, key=lambda b: b.height)
@@ -60,7 +61,7 @@ def compose_person_at_car(out: Path, detector: YoloDetector, street_clip: Path, 
     x1 = int(foot_x - person.width / 2 - car_w - 4) if left_side else int(min(frame_w - car_w, person.x2 + 4))
     y1 = int(min(frame_h - car_h, foot_y + 4 - car_h))
     canvas = scene.copy()
-    canvas[y1:y1 + car_h, x1:x1 + car_w] = sprite
+    canvas[y1 : y1 + car_h, x1 : x1 + car_w] = sprite
     writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (frame_w, frame_h))
     for _ in range(int(seconds * fps)):
         writer.write(canvas)

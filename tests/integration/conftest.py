@@ -66,8 +66,14 @@ class Site:
         self.redis = client
         data: dict[str, Any] = {
             "site_id": "test-site",
-            "kafka": {"bootstrap_servers": bootstrap, "topic_prefix": self.prefix, "group_id": f"g{tag}",
-                      "rebalance_timeout_s": 2, "session_timeout_s": 10, "partitions": 2},
+            "kafka": {
+                "bootstrap_servers": bootstrap,
+                "topic_prefix": self.prefix,
+                "group_id": f"g{tag}",
+                "rebalance_timeout_s": 2,
+                "session_timeout_s": 10,
+                "partitions": 2,
+            },
             "redis": {"url": REDIS_URL, "key_prefix": self.key_prefix},
             "detector": {"model": {"path": str(MODEL)}},
             "accept_unknown_cameras": True,

@@ -19,13 +19,33 @@ from alerts.store import AlertStore
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def event(alert_id: str, phase: AlertPhase = AlertPhase.START, ts: float = 130.0, person: int = 1,
-          vehicle: int = 2, started_at: float = 100.0) -> AlertEvent:
-    return AlertEvent(alert_id=alert_id, event_id=f"{alert_id}:{phase.value}:{ts}", phase=phase, rule="loitering",
-                      site_id="site-a", camera_id="cam-1", stream_id="s", started_at=started_at, ts=ts,
-                      dwell_s=ts - started_at, person_track_id=person, vehicle_track_id=vehicle,
-                      person_box=(10, 10, 20, 40), vehicle_box=(20, 20, 60, 40), frame_seq=1, frame_width=64,
-                      frame_height=48)
+def event(
+    alert_id: str,
+    phase: AlertPhase = AlertPhase.START,
+    ts: float = 130.0,
+    person: int = 1,
+    vehicle: int = 2,
+    started_at: float = 100.0,
+) -> AlertEvent:
+    return AlertEvent(
+        alert_id=alert_id,
+        event_id=f"{alert_id}:{phase.value}:{ts}",
+        phase=phase,
+        rule="loitering",
+        site_id="site-a",
+        camera_id="cam-1",
+        stream_id="s",
+        started_at=started_at,
+        ts=ts,
+        dwell_s=ts - started_at,
+        person_track_id=person,
+        vehicle_track_id=vehicle,
+        person_box=(10, 10, 20, 40),
+        vehicle_box=(20, 20, 60, 40),
+        frame_seq=1,
+        frame_width=64,
+        frame_height=48,
+    )
 
 
 async def with_store(body, cooldown_s: float = 300.0, channels=None):
@@ -95,17 +115,21 @@ class _Flaky(BaseHTTPRequestHandler):
         return
 
 
-@pytest.mark.parametrize(("statuses", "status", "attempts"), [
-    ([500, 503, 204], "delivered", 3),
-    ([400], "failed", 1),
-    ([500], "failed", 3),
-])
+@pytest.mark.parametrize(
+    ("statuses", "status", "attempts"),
+    [
+        ([500, 503, 204], "delivered", 3),
+        ([400], "failed", 1),
+        ([500], "failed", 3),
+    ],
+)
 def test_webhook_retries_and_logs(statuses: list[int], status: str, attempts: int) -> None:
     _Flaky.statuses, _Flaky.calls = statuses, 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    hook = WebhookChannel(WebhookConfig(url=f"http://127.0.0.1:{server.server_address[1]}/", max_attempts=3,
-                                        backoff_s=0.01))
+    hook = WebhookChannel(
+        WebhookConfig(url=f"http://127.0.0.1:{server.server_address[1]}/", max_attempts=3, backoff_s=0.01)
+    )
 
     async def body(store: AlertStore, service: AlertService):
         await service.handle(event("e" * 16))

@@ -25,8 +25,9 @@ def _real_jpeg() -> bytes:
 
 
 def header(camera: str, seq: int, **extra: object) -> FrameHeader:
-    return FrameHeader(camera_id=camera, stream_id="dlq-test", seq=seq, ts=100.0 + seq, width=640, height=352,
-                       fps=5, **extra)
+    return FrameHeader(
+        camera_id=camera, stream_id="dlq-test", seq=seq, ts=100.0 + seq, width=640, height=352, fps=5, **extra
+    )
 
 
 async def _scenario(config, bootstrap: str) -> tuple[list[DeadLetter], list[int]]:
@@ -40,8 +41,9 @@ async def _scenario(config, bootstrap: str) -> tuple[list[DeadLetter], list[int]
     async with WorkerRuntime(config, bootstrap, WORKER_ROLES, detector=YoloDetector(config.detector.model)) as rt:
         topics = rt.services.topics
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=16 * 1024 * 1024)
-        consumer = AIOKafkaConsumer(topics.deadletter, topics.tracks, bootstrap_servers=bootstrap,
-                                    auto_offset_reset="earliest", group_id=None)
+        consumer = AIOKafkaConsumer(
+            topics.deadletter, topics.tracks, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+        )
         await producer.start()
         await consumer.start()
         try:
@@ -79,8 +81,10 @@ def test_bad_records_are_dead_lettered_and_processing_continues(make_site) -> No
     assert ("detect", "truncated or corrupt frame record") in reasons
     assert ("detect", "undecodable JPEG") in reasons
     assert ("detect", "unknown camera id 'cam-unknown'") in reasons
-    assert any(stage == "rules" and "invalid TrackFrame" in reason for stage, reason in
-               ((letter.stage, letter.reason) for letter in letters))
+    assert any(
+        stage == "rules" and "invalid TrackFrame" in reason
+        for stage, reason in ((letter.stage, letter.reason) for letter in letters)
+    )
     assert any(letter.stage == "deliver" for letter in letters)
     assert any(letter.value() == b"garbage that is no frame" for letter in letters), "original bytes kept"
     assert 3 in good, "the valid frame after the bad ones was processed"

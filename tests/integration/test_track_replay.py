@@ -23,8 +23,13 @@ import pytest
 from tests.integration.conftest import VIRAT, virat_tracks
 
 DWELL, MARGIN, GAP, WINDOW, SHIFT = 15.0, 0.3, 4.0, 3.0, 0.15
-RULE = {"dwell_s": DWELL, "margin_ratio": MARGIN, "gap_tolerance_s": GAP, "stationary_window_s": WINDOW,
-        "stationary_max_shift_ratio": SHIFT}
+RULE = {
+    "dwell_s": DWELL,
+    "margin_ratio": MARGIN,
+    "gap_tolerance_s": GAP,
+    "stationary_window_s": WINDOW,
+    "stationary_max_shift_ratio": SHIFT,
+}
 
 
 def oracle_dwell(every: int = 3, fps: float = 30.0) -> dict[tuple[int, int], float]:
@@ -50,7 +55,9 @@ def oracle_dwell(every: int = 3, fps: float = 30.0) -> dict[tuple[int, int], flo
             for cid, ckind, cx, cy, cw, ch in objects:
                 if ckind not in (2, 3):
                     continue
-                inside = cx - MARGIN * cw <= fx <= cx + cw + MARGIN * cw and cy - MARGIN * ch <= fy <= cy + ch + MARGIN * ch
+                inside = (
+                    cx - MARGIN * cw <= fx <= cx + cw + MARGIN * cw and cy - MARGIN * ch <= fy <= cy + ch + MARGIN * ch
+                )
                 if not inside or not _parked(car_history[cid], t):
                     continue
                 run = runs.get((oid, cid))

@@ -14,15 +14,23 @@ from tests.synthetic_clip import compose_person_at_car
 
 
 def test_person_held_at_parked_car_raises_one_alert_with_real_snapshot(make_site, tmp_path: Path) -> None:
-    clip = compose_person_at_car(tmp_path / "person-at-car.mp4", YoloDetector(ModelConfig(path=MODEL)),
-                                 CLIPS / "street_people_1080p.mp4", CLIPS / "residential_street_parked_cars.mp4",
-                                 seconds=16, fps=10)
+    clip = compose_person_at_car(
+        tmp_path / "person-at-car.mp4",
+        YoloDetector(ModelConfig(path=MODEL)),
+        CLIPS / "street_people_1080p.mp4",
+        CLIPS / "residential_street_parked_cars.mp4",
+        seconds=16,
+        fps=10,
+    )
     site = make_site(loitering={"dwell_s": 8})
     snapshots = tmp_path / "snaps"
     alerts, summary = site.replay("video", clip.path, "--camera-id", "composite", "--snapshots", str(snapshots))
     starts = [a for a in alerts if a["phase"] == "start"]
-    at_the_car = [a for a in starts if abs(a["vehicle_box"][0] - clip.car_box.x1) < 20
-                  and abs(a["person_box"][3] - clip.person_box.y2) < 20]
+    at_the_car = [
+        a
+        for a in starts
+        if abs(a["vehicle_box"][0] - clip.car_box.x1) < 20 and abs(a["person_box"][3] - clip.person_box.y2) < 20
+    ]
     assert len(at_the_car) == 1, f"one alert for the person at the pasted car: {starts}"
     alert = at_the_car[0]
     assert 8.0 <= alert["dwell_s"] < 9.0

@@ -8,7 +8,6 @@ from pathlib import Path
 import cv2
 
 from alerts.models import AlertEvent, AlertPhase, StreamEnd
-from detectors.config import ModelConfig
 from detectors.model import YoloDetector
 from streams.config import CameraConfig, SiteConfig
 from streams.records import FrameHeader, RecordError
@@ -20,8 +19,12 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 
 def test_rule_stage_emits_alert_steps_then_the_stream_marker() -> None:
     stage = RuleStage(SiteConfig(cameras=(CameraConfig(id="cam-test", loitering={"dwell_s": 10}),)))
-    frames = SceneBuilder().frames(5, lambda t: [car()]).frames(15, lambda t: [car(), person_at(3, CAR_BOX.x2 + 10,
-                                                                                               CAR_BOX.y2)]).end()
+    frames = (
+        SceneBuilder()
+        .frames(5, lambda t: [car()])
+        .frames(15, lambda t: [car(), person_at(3, CAR_BOX.x2 + 10, CAR_BOX.y2)])
+        .end()
+    )
     out = [record for frame in frames for record in stage.process(frame)]
     alerts = [r for r in out if isinstance(r, AlertEvent)]
     assert [a.phase for a in alerts] == [AlertPhase.START, AlertPhase.END]
@@ -41,8 +44,10 @@ def test_rule_stage_refuses_unknown_cameras() -> None:
 
 
 def test_detect_stage_batch_keeps_order_and_isolates_bad_frames() -> None:
-    config = SiteConfig(accept_unknown_cameras=True,
-                        detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}})
+    config = SiteConfig(
+        accept_unknown_cameras=True,
+        detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}},
+    )
     stage = DetectStage(config, YoloDetector(config.detector.model), store=None)
     capture = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
     ok, image = capture.read()

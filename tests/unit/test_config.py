@@ -39,7 +39,9 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_per_camera_override_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path, "loitering:\n  dwell_s: 40\ncameras:\n  - id: gate\n    loitering: {dwell_s: 20}\n  - id: row-b\n")
+    path = write(
+        tmp_path, "loitering:\n  dwell_s: 40\ncameras:\n  - id: gate\n    loitering: {dwell_s: 20}\n  - id: row-b\n"
+    )
     monkeypatch.setenv("SENTINEL_KAFKA__BOOTSTRAP_SERVERS", "kafka-1:9092")
     monkeypatch.setenv("REDIS_URL", "redis://cache:6379/2")
     config = load_config(path)

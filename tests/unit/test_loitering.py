@@ -48,9 +48,22 @@ def walk_past(pid: int, speed_px_s: float = 120.0):
         ("stays 25 s: under the threshold", parked_then(25, stay(1)), 0),
         ("walks past the car", parked_then(40, walk_past(1)), 0),
         ("stands far from any car", parked_then(60, stay(1, FAR_AWAY)), 0),
-        ("two people at two cars", SceneBuilder().frames(5, lambda t: [car(100), car(101, Box(x1=800, y1=300, x2=1000, y2=400))])
-            .frames(35, lambda t: [car(100), car(101, Box(x1=800, y1=300, x2=1000, y2=400)),
-                                   person_at(1, *BESIDE_CAR), person_at(2, 1020, 390)]).end(), 2),
+        (
+            "two people at two cars",
+            SceneBuilder()
+            .frames(5, lambda t: [car(100), car(101, Box(x1=800, y1=300, x2=1000, y2=400))])
+            .frames(
+                35,
+                lambda t: [
+                    car(100),
+                    car(101, Box(x1=800, y1=300, x2=1000, y2=400)),
+                    person_at(1, *BESIDE_CAR),
+                    person_at(2, 1020, 390),
+                ],
+            )
+            .end(),
+            2,
+        ),
     ],
 )
 def test_alert_count(name: str, frames, expected_starts: int) -> None:
@@ -62,6 +75,7 @@ def test_alert_count(name: str, frames, expected_starts: int) -> None:
 
 def test_moving_car_does_not_count() -> None:
     """A person walking beside a car that is driving never dwells at a parked car."""
+
     def moving(t: float):
         shift = 40 * t
         box = Box(x1=CAR_BOX.x1 + shift, y1=CAR_BOX.y1, x2=CAR_BOX.x2 + shift, y2=CAR_BOX.y2)
@@ -124,7 +138,11 @@ def test_return_within_reopen_window_continues_the_incident() -> None:
 
 
 def test_new_stream_resets_state() -> None:
-    first = SceneBuilder(stream_id="a").frames(5, lambda t: [car()]).frames(20, lambda t: [car(), person_at(1, *BESIDE_CAR)])
+    first = (
+        SceneBuilder(stream_id="a")
+        .frames(5, lambda t: [car()])
+        .frames(20, lambda t: [car(), person_at(1, *BESIDE_CAR)])
+    )
     second = SceneBuilder(stream_id="b", start_ts=first.now).frames(20, lambda t: [car(), person_at(1, *BESIDE_CAR)])
     assert starts(run(first.frames_out + second.frames_out)) == []
 

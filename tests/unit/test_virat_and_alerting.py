@@ -32,10 +32,21 @@ def test_virat_malformed_line_names_the_line(tmp_path: Path) -> None:
 
 
 def _incident(phase: IncidentPhase, ts: float) -> LoiterIncidentEvent:
-    return LoiterIncidentEvent(phase=phase, camera_id="c", stream_id="s", person_track_id=1, vehicle_track_id=2,
-                               person_box=Box(x1=0, y1=0, x2=1, y2=2), vehicle_box=Box(x1=0, y1=0, x2=4, y2=2),
-                               started_at=100.0, ts=ts, dwell_s=ts - 100, frame_seq=3, frame_width=10,
-                               frame_height=10)
+    return LoiterIncidentEvent(
+        phase=phase,
+        camera_id="c",
+        stream_id="s",
+        person_track_id=1,
+        vehicle_track_id=2,
+        person_box=Box(x1=0, y1=0, x2=1, y2=2),
+        vehicle_box=Box(x1=0, y1=0, x2=4, y2=2),
+        started_at=100.0,
+        ts=ts,
+        dwell_s=ts - 100,
+        frame_seq=3,
+        frame_width=10,
+        frame_height=10,
+    )
 
 
 def test_alert_id_is_stable_across_steps_and_event_ids_differ() -> None:
