@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -117,6 +118,15 @@ async def _serve(config: SiteConfig, roles: frozenset[Role]) -> None:
         await asyncio.gather(*tasks)
 
 
+@dataclass(frozen=True)
+class ReplayOptions:
+    """How a replay is run and reported, as the user chose on the command line."""
+
+    progress: bool = True
+    snapshots: Path | None = None
+    pace_fps: float | None = None
+
+
 async def _replay(
     config: SiteConfig,
     topic_of: str,
@@ -124,8 +134,7 @@ async def _replay(
     records: object,
     stream_id: str,
     total: int | None,
-    progress: bool,
-    snapshots: Path | None,
+    options: ReplayOptions,
 ) -> ReplayResult:
     with kafka_bootstrap(config) as bootstrap:
         async with WorkerRuntime(config, bootstrap, roles) as runtime:
@@ -135,14 +144,15 @@ async def _replay(
                 bootstrap,
                 topics,
                 runtime.services.store,
-                progress=progress,
+                progress=options.progress,
                 fetch_max_wait_ms=config.kafka.fetch_max_wait_ms,
+                pace_fps=options.pace_fps,
             )
             topic = topics.frames if topic_of == "frames" else topics.tracks
             result = await replayer.run(topic, records, stream_id, total)  # type: ignore[arg-type]
-            if snapshots is not None:
-                written = await export_snapshots(runtime.services.store, result.alerts, snapshots)
-                click.echo(f"{len(written)} snapshot(s) written to {snapshots}", err=True)
+            if options.snapshots is not None:
+                written = await export_snapshots(runtime.services.store, result.alerts, options.snapshots)
+                click.echo(f"{len(written)} snapshot(s) written to {options.snapshots}", err=True)
             return result
 
 
@@ -167,6 +177,12 @@ def _report(result: ReplayResult, out: Path | None) -> None:
     help="Capture time of the first frame: epoch seconds or ISO 8601. 0 = seconds into the recording.",
 )
 @click.option("--snapshots", type=click.Path(path_type=Path, file_okay=False), help="Write alert snapshots here.")
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Send frames at this multiple of real time (1 = as the camera would); default: as fast as possible.",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def replay(
     video: Path,
@@ -176,6 +192,7 @@ def replay(
     fps: float | None,
     start_time: str,
     snapshots: Path | None,
+    speed: float | None,
     progress: bool,
 ) -> None:
     """Replay a recorded VIDEO through the real pipeline (model, tracker, rules, alerts) on event time."""
@@ -192,7 +209,8 @@ def replay(
     stream_id = replay_stream_id(camera_id, video, camera.fps, start_ts, "video")
     records = video_records(video, camera_id, stream_id, camera.fps, start_ts, camera.jpeg_quality, camera.max_width)
     total = estimate_sampled_frames(str(video), camera.fps)
-    result = _run(_replay(config, "frames", frozenset(WORKER_ROLES), records, stream_id, total, progress, snapshots))
+    options = ReplayOptions(progress, snapshots, camera.fps * speed if speed else None)
+    result = _run(_replay(config, "frames", frozenset(WORKER_ROLES), records, stream_id, total, options))
     _report(result, out)  # type: ignore[arg-type]
 
 
@@ -216,7 +234,15 @@ def replay_tracks(
     total = sum(1 for _ in tracks.open("rb"))
     roles = frozenset({Role.RULES, Role.DELIVER})
     result = _run(
-        _replay(config, "tracks", roles, track_records(tracks, stream_id), stream_id, total, progress, snapshots)
+        _replay(
+            config,
+            "tracks",
+            roles,
+            track_records(tracks, stream_id),
+            stream_id,
+            total,
+            ReplayOptions(progress, snapshots),
+        )
     )
     _report(result, out)  # type: ignore[arg-type]
 

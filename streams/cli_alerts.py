@@ -196,6 +196,7 @@ def demo(ctx: click.Context, out_dir: Path, video: Path, virat: Path) -> None:
         fps=None,
         start_time="0",
         snapshots=out_dir / "snapshots",
+        speed=None,
         progress=True,
     )
     tracks = out_dir / "virat-0503.tracks.jsonl"

@@ -37,6 +37,9 @@ def test_person_held_at_parked_car_raises_one_alert_with_real_snapshot(make_site
     assert alert["frame_width"] == 1920 and alert["frame_height"] == 1080, "boxes in full-frame pixels"
     assert [a["phase"] for a in alerts if a["alert_id"] == alert["alert_id"]][-1] == "end"
 
+    paced, _ = site.replay("video", clip.path, "--camera-id", "composite", "--speed", "4")
+    assert paced == alerts, "the same alerts at 4x real time as flat out: rules run on capture time"
+
     image = cv2.imdecode(np.frombuffer((snapshots / f"{alert['alert_id']}.jpg").read_bytes(), np.uint8), 1)
     assert image.shape[:2] == (1080, 1920)
     assert float(image.std()) > 30, "the snapshot is the camera frame, not a blank canvas"
