@@ -10,11 +10,11 @@ import uuid
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from streams.admin import ensure_topics
 from streams.app import MAX_RECORD_BYTES
 from streams.config import CameraConfig, SiteConfig
 from streams.ingest import DropOldestBuffer, LiveCapture, encode_jpeg
 from streams.records import FrameHeader, encode_frame
-from streams.topics import TopicNames
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ async def run_live_ingest(config: SiteConfig, bootstrap: str, stop: asyncio.Even
         logger.warning("no camera has a source; ingest has nothing to do")
         await stop.wait()
         return
-    topics = TopicNames(config.kafka.topic_prefix)
+    # Create the topics before producing: a broker would otherwise auto-create them with its own partitions.
+    topics = await asyncio.to_thread(ensure_topics, bootstrap, config.kafka)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=MAX_RECORD_BYTES, linger_ms=5)
     await producer.start()
     captures = []
