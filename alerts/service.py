@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from alerts.channels import Channel, DeliveryError
 from alerts.models import AlertEvent, AlertPhase
@@ -15,10 +16,17 @@ logger = logging.getLogger(__name__)
 
 
 class AlertService:
-    def __init__(self, store: AlertStore, channels: list[Channel], snapshot_quality: int = 85) -> None:
+    def __init__(
+        self,
+        store: AlertStore,
+        channels: list[Channel],
+        snapshot_quality: int = 85,
+        on_delivery: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.store = store
         self.channels = channels
         self.snapshot_quality = snapshot_quality
+        self._on_delivery = on_delivery  # (channel name, "delivered" | "failed"), e.g. for metrics
 
     async def handle(self, event: AlertEvent) -> bool:
         """Process one event; returns False when it was a repeat and nothing was done."""
@@ -51,6 +59,8 @@ class AlertService:
             entry["error"] = str(exc)
             logger.error("alert %s not delivered to %s: %s", event.alert_id, channel.name, exc)
         entry["latency_ms"] = round((time.time() - started) * 1000, 1)
+        if self._on_delivery is not None:
+            self._on_delivery(channel.name, str(entry["status"]))
         await self.store.log_delivery(event.alert_id, entry)
 
     async def close(self) -> None:

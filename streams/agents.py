@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ from alerts.models import AlertEvent, StreamEnd
 from alerts.service import AlertService
 from alerts.store import AlertStore
 from streams.app import Role
+from streams.observability import Metrics
 from streams.records import (
     DeadLetter,
     RecordError,
@@ -39,7 +39,7 @@ class WorkerServices:
     detect: DetectStage | None = None
     rules: RuleStage | None = None
     alerts: AlertService | None = None
-    counters: Counter[str] = field(default_factory=Counter)
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def _raw_topic(app: faust.App, name: str) -> Any:
@@ -52,11 +52,11 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
     tracks_topic = _raw_topic(app, topics.tracks)
     alerts_topic = _raw_topic(app, topics.alerts)
     dlq_topic = _raw_topic(app, topics.deadletter)
-    counters = services.counters
+    metrics = services.metrics
 
     async def dead_letter(stage: str, reason: str, event: Any) -> None:
         message = event.message
-        counters[f"deadletter.{stage}"] += 1
+        metrics.dead_letters.labels(stage).inc()
         logger.warning(
             "dead-lettering %s record %s/%s@%s: %s", stage, message.topic, message.partition, message.offset, reason
         )
@@ -86,7 +86,7 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                         )
                         await dead_letter("detect", f"{type(result).__name__}: {result}", event)
                     else:
-                        counters["frames.processed"] += 1
+                        metrics.frames_processed.labels(result.camera_id).inc()
                         await tracks_topic.send(key=result.camera_id.encode(), value=encode_model(result))
 
     if Role.RULES in roles and services.rules is not None:
@@ -118,7 +118,7 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                     if isinstance(record, StreamEnd):
                         await store.mark_stream_done(record.stream_id)
                     elif isinstance(record, AlertEvent) and await alert_service.handle(record):
-                        counters[f"alerts.{record.phase.value}"] += 1
+                        metrics.alerts.labels(record.rule, record.severity.value, record.phase.value).inc()
                 except RecordError as exc:
                     await dead_letter("deliver", str(exc), event)
                 except Exception as exc:

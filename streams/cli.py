@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,28 +93,9 @@ def run(config_path: Path | None, roles: tuple[str, ...]) -> None:
     chosen: set[Role] = set()
     for role in roles:
         chosen |= set(Role) if role == "all" else set(WORKER_ROLES) if role == "worker" else {Role(role)}
-    _run(_serve(config, frozenset(chosen)))
+    from streams.serve import serve
 
-
-async def _serve(config: SiteConfig, roles: frozenset[Role]) -> None:
-    from streams.live import run_live_ingest
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    with kafka_bootstrap(config) as bootstrap:
-        click.echo(f"sentinel: broker {bootstrap}, roles {sorted(r.value for r in roles)}", err=True)
-        worker_roles = roles & WORKER_ROLES
-        tasks = []
-        if Role.INGEST in roles:
-            tasks.append(asyncio.create_task(run_live_ingest(config, bootstrap, stop)))
-        if worker_roles:
-            async with WorkerRuntime(config, bootstrap, frozenset(worker_roles)):
-                await stop.wait()
-        else:
-            await stop.wait()
-        await asyncio.gather(*tasks)
+    _run(serve(config, frozenset(chosen)))
 
 
 @dataclass(frozen=True)

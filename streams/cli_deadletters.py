@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ def _bootstrap(config: SiteConfig) -> str:
     return config.kafka.bootstrap_servers
 
 
-async def read_letters(bootstrap: str, topic: str) -> list[Letter]:
+async def read_letters(bootstrap: str, topic: str, stall_timeout_s: float = 15.0) -> list[Letter]:
     """Every dead letter on the topic up to its current end; unreadable entries are reported, not fatal."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -60,8 +61,15 @@ async def read_letters(bootstrap: str, topic: str) -> list[Letter]:
         ends = await consumer.end_offsets(partitions)
         await consumer.seek_to_beginning(*partitions)
         letters: list[Letter] = []
+        last_progress = time.monotonic()
         while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
-            for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
+            if time.monotonic() - last_progress > stall_timeout_s:
+                click.echo(f"stopped reading {topic}: no records for {stall_timeout_s:.0f} s before its end", err=True)
+                break
+            batches = await consumer.getmany(timeout_ms=500)
+            if batches:
+                last_progress = time.monotonic()
+            for tp, messages in batches.items():
                 for message in messages:
                     if message.offset >= ends[tp]:
                         continue

@@ -80,6 +80,13 @@ class DetectorConfig(StrictModel):
     )
 
 
+class ObservabilityConfig(StrictModel):
+    host: str = Field(default="0.0.0.0", description="Address of the health and metrics endpoints")
+    port: int = Field(
+        default=9108, ge=0, le=65535, description="Port of /healthz, /readyz and /metrics for `sentinel run`; 0: off"
+    )
+
+
 class SiteConfig(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SENTINEL_",
@@ -95,6 +102,7 @@ class SiteConfig(BaseSettings):
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     loitering: LoiterConfig = Field(default_factory=LoiterConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
     cameras: tuple[CameraConfig, ...] = Field(default=(), description="Cameras of this site")
     accept_unknown_cameras: bool = Field(
         default=False, description="Process frames of cameras not listed here instead of dead-lettering them"

@@ -14,18 +14,26 @@ from streams.admin import ensure_topics
 from streams.app import MAX_RECORD_BYTES
 from streams.config import CameraConfig, SiteConfig
 from streams.ingest import DropOldestBuffer, LiveCapture, encode_jpeg
+from streams.observability import Metrics
 from streams.records import FrameHeader, encode_frame
 
 logger = logging.getLogger(__name__)
 
 
 async def _send_camera(
-    camera: CameraConfig, buffer: DropOldestBuffer, producer: AIOKafkaProducer, topic: str, stop: asyncio.Event
+    camera: CameraConfig,
+    buffer: DropOldestBuffer,
+    producer: AIOKafkaProducer,
+    topic: str,
+    stop: asyncio.Event,
+    metrics: Metrics,
 ) -> None:
     stream_id = f"live-{uuid.uuid4().hex[:12]}"  # a restart is a new stream: trackers and rules start afresh
     key = camera.id.encode()
     seq = 0
     last_report = time.monotonic()
+    dropped_reported = 0
+    sent, dropped = metrics.frames_sent.labels(camera.id), metrics.frames_dropped.labels(camera.id)
     while not stop.is_set():
         captured = await asyncio.to_thread(buffer.get, 0.5)
         if captured is None:
@@ -44,15 +52,18 @@ async def _send_camera(
         )
         try:
             await producer.send(topic, value=encode_frame(header, jpeg), key=key)
+            sent.inc()
         except KafkaError as exc:
             logger.warning("camera %s: frame %s not sent: %s", camera.id, seq, exc)
         seq += 1
+        dropped.inc(buffer.dropped - dropped_reported)
+        dropped_reported = buffer.dropped
         if time.monotonic() - last_report > 60:
             logger.info("camera %s: %s frames sent, %s dropped", camera.id, seq, buffer.dropped)
             last_report = time.monotonic()
 
 
-async def run_live_ingest(config: SiteConfig, bootstrap: str, stop: asyncio.Event) -> None:
+async def run_live_ingest(config: SiteConfig, bootstrap: str, stop: asyncio.Event, metrics: Metrics) -> None:
     cameras = [c for c in config.cameras if c.source]
     if not cameras:
         logger.warning("no camera has a source; ingest has nothing to do")
@@ -70,7 +81,7 @@ async def run_live_ingest(config: SiteConfig, bootstrap: str, stop: asyncio.Even
             capture = LiveCapture(camera.source or "", camera.fps, buffer)
             capture.start()
             captures.append(capture)
-            tasks.append(asyncio.create_task(_send_camera(camera, buffer, producer, topics.frames, stop)))
+            tasks.append(asyncio.create_task(_send_camera(camera, buffer, producer, topics.frames, stop, metrics)))
         await stop.wait()
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:

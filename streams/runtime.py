@@ -19,6 +19,7 @@ from streams.agents import WorkerServices, register_agents
 from streams.app import Role, create_app
 from streams.broker import EmbeddedBroker
 from streams.config import SiteConfig
+from streams.observability import Metrics, faust_lag
 from streams.stages import DetectStage, RuleStage
 
 logger = logging.getLogger(__name__)
@@ -70,12 +71,14 @@ class WorkerRuntime:
         roles: frozenset[Role],
         extra_channels: list[Channel] | None = None,
         detector: YoloDetector | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config
         self.bootstrap = bootstrap
         self.roles = roles
         self.extra_channels = extra_channels or []
         self.detector = detector
+        self.metrics = metrics or Metrics()
         self.services: WorkerServices | None = None
         self._app: faust.App | None = None
 
@@ -83,19 +86,28 @@ class WorkerRuntime:
         topics = ensure_topics(self.bootstrap, self.config.kafka)
         store = make_store(self.config)
         await check_redis(store, self.config.redis.url)
-        services = WorkerServices(topics=topics, store=store)
+        services = WorkerServices(topics=topics, store=store, metrics=self.metrics)
         if Role.DETECT in self.roles:
-            services.detect = DetectStage(self.config, self.detector or YoloDetector(self.config.detector.model), store)
+            services.detect = DetectStage(
+                self.config,
+                self.detector or YoloDetector(self.config.detector.model),
+                store,
+                observe_inference=self.metrics.inference_seconds.observe,
+            )
         if Role.RULES in self.roles:
             services.rules = RuleStage(self.config)
         if Role.DELIVER in self.roles:
             channels: list[Channel] = [WebhookChannel(w) for w in self.config.alerts.webhooks]
             services.alerts = AlertService(
-                store, channels + self.extra_channels, self.config.alerts.snapshot_jpeg_quality
+                store,
+                channels + self.extra_channels,
+                self.config.alerts.snapshot_jpeg_quality,
+                on_delivery=lambda channel, status: self.metrics.deliveries.labels(channel, status).inc(),
             )
         self.services = services
         app = self._app = create_app(self.config, self.bootstrap, self.roles)
         register_agents(app, services, self.roles)
+        self.metrics.watch_consumer(faust_lag(app))
         await app.start()
         logger.info("worker started with roles %s on %s", sorted(r.value for r in self.roles), self.bootstrap)
         return self

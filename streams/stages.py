@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
@@ -35,10 +37,17 @@ class DetectStage:
     decode time hides behind inference. Inference and tracking stay in one thread, in frame order.
     """
 
-    def __init__(self, config: SiteConfig, detector: YoloDetector, store: AlertStore | None) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        detector: YoloDetector,
+        store: AlertStore | None,
+        observe_inference: Callable[[float], None] | None = None,
+    ) -> None:
         self.config = config
         self.detector = detector
         self.store = store
+        self._observe_inference = observe_inference
         self._trackers: dict[str, tuple[str, CameraTracker]] = {}
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
@@ -122,10 +131,14 @@ class DetectStage:
         return next((f for f in (4, 2) if side // f >= imgsz), 1)
 
     def _infer(self, tracker: CameraTracker, image: np.ndarray, reduction: int) -> list[TrackedObject]:
+        started = time.perf_counter()
         detections = self.detector.detect(image)
         if reduction != 1:
             detections = [scale_detection(d, reduction) for d in detections]
-        return tracker.update(detections)
+        objects = tracker.update(detections)
+        if self._observe_inference is not None:
+            self._observe_inference(time.perf_counter() - started)
+        return objects
 
     def close(self) -> None:
         self._decoder.shutdown(wait=False)

@@ -77,6 +77,7 @@ class Site:
             "redis": {"url": REDIS_URL, "key_prefix": self.key_prefix},
             "detector": {"model": {"path": str(MODEL)}},
             "accept_unknown_cameras": True,
+            "observability": {"port": 0},  # tests that want the endpoints pick a free port
         }
         for section, values in overrides.items():
             if isinstance(values, dict):

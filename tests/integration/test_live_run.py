@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from streams.broker import free_port
 from streams.records import decode_track_frame
 from tests.integration.conftest import CLIPS
 
@@ -34,6 +38,19 @@ async def _tracks_of(bootstrap: str, topic: str, camera_id: str, wanted: int, ti
     return frames
 
 
+def _check_endpoints(port: int) -> None:
+    base = f"http://127.0.0.1:{port}"
+    assert json.loads(urlopen(f"{base}/healthz", timeout=5).read())["status"] == "ok"
+    assert json.loads(urlopen(f"{base}/readyz", timeout=5).read())["status"] == "ready"
+    metrics = urlopen(f"{base}/metrics", timeout=5).read().decode()
+    processed = re.search(r'sentinel_frames_processed_total\{camera="row-a"\} (\S+)', metrics)
+    sent = re.search(r'sentinel_frames_sent_total\{camera="row-a"\} (\S+)', metrics)
+    assert processed and float(processed.group(1)) >= 1, metrics
+    assert sent and float(sent.group(1)) >= float(processed.group(1))
+    assert re.search(r"sentinel_inference_seconds_count (\S+)", metrics)
+    assert 'sentinel_consumer_lag{partition="0",topic=' in metrics
+
+
 @pytest.mark.parametrize(
     "layout",
     [
@@ -43,9 +60,11 @@ async def _tracks_of(bootstrap: str, topic: str, camera_id: str, wanted: int, ti
     ids=["one-process", "three-processes"],
 )
 def test_live_camera_frames_are_tracked_and_sigterm_stops_cleanly(make_site, layout: list[list[str]]) -> None:
+    port = free_port()
     site = make_site(
         cameras=[{"id": "row-a", "source": str(CLIPS / "residential_street_parked_cars.mp4"), "fps": 5}],
         accept_unknown_cameras=False,
+        observability={"host": "127.0.0.1", "port": port if len(layout) == 1 else 0},
     )
     processes = [
         subprocess.Popen(
@@ -59,6 +78,8 @@ def test_live_camera_frames_are_tracked_and_sigterm_stops_cleanly(make_site, lay
     try:
         frames = asyncio.run(_tracks_of(site.bootstrap, f"{site.prefix}.tracks", "row-a", 15, timeout_s=120))
         assert all(p.poll() is None for p in processes), "the service keeps running"
+        if len(layout) == 1:
+            _check_endpoints(port)
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
