@@ -102,7 +102,7 @@ async def end_to_end(config, clip: Path, fps: float, limit: int, detector: YoloD
 
 
 async def paced_alert_latency(config, detector: YoloDetector, bootstrap: str):
-    from tests.synthetic_clip import compose_person_at_car
+    from streams.composite import compose_person_at_car
 
     clip = compose_person_at_car(
         Path("/tmp/sentinel-bench-person-at-car.mp4"),

@@ -248,8 +248,9 @@ def import_virat(objects_file: Path, fps: float, camera_id: str, start_time: str
         raise click.ClickException(str(exc)) from None
 
 
-from streams.cli_alerts import alerts_group, demo  # noqa: E402  (commands split out to keep modules small)
+from streams.cli_alerts import alerts_group  # noqa: E402  (commands split out to keep modules small)
 from streams.cli_deadletters import deadletters_group  # noqa: E402
+from streams.demo import demo  # noqa: E402
 
 main.add_command(alerts_group)
 main.add_command(deadletters_group)

@@ -1,4 +1,4 @@
-"""`sentinel alerts ...` (read the alert store) and `sentinel demo`."""
+"""`sentinel alerts ...`: read the alert store."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ import click
 
 from alerts.models import AlertEvent
 from alerts.store import AlertStore
-from detectors.model import default_model_path
 from streams.config import load_config
 from streams.runtime import check_redis, make_store
-
-SHARED = Path.cwd().parent / "shared"
 
 
 def _store(config_path: Path | None) -> tuple[AlertStore, str]:
@@ -156,74 +153,3 @@ def snapshot(alert_id: str, output: Path, config_path: Path | None) -> None:
         raise click.ClickException(f"no snapshot for alert {alert_id} (unknown id or expired)")
     output.write_bytes(jpeg)
     click.echo(str(output))
-
-
-@click.command()
-@click.option(
-    "--out-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out/demo"), show_default=True
-)
-@click.option(
-    "--video",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=SHARED / "clips" / "residential_street_parked_cars.mp4",
-    show_default=True,
-)
-@click.option(
-    "--virat",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=SHARED / "tracks" / "VIRAT_S_050301_03_000933_001046.viratdata.objects.txt",
-    show_default=True,
-)
-@click.pass_context
-def demo(ctx: click.Context, out_dir: Path, video: Path, virat: Path) -> None:
-    """Embedded broker + local Redis + real model: replay a parked-car clip and a VIRAT car-park recording."""
-    from streams.cli import import_virat, replay, replay_tracks
-
-    for required in (video, virat):
-        if not required.exists():
-            raise click.ClickException(f"{required} not found: the demo uses the shared data beside the checkout")
-    click.echo(f"model: {default_model_path()}", err=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    click.echo(
-        f"\n== 1/2 video replay through YOLO + ByteTrack: {video.name} (parked cars, nobody: expect 0 alerts)", err=True
-    )
-    ctx.invoke(
-        replay,
-        video=video,
-        camera_id="demo-street",
-        config_path=None,
-        out=out_dir / "video-alerts.jsonl",
-        fps=None,
-        start_time="0",
-        snapshots=out_dir / "snapshots",
-        speed=None,
-        progress=True,
-    )
-    tracks = out_dir / "virat-0503.tracks.jsonl"
-    click.echo(f"\n== 2/2 track replay of VIRAT car park ground truth: {virat.name}", err=True)
-    with tracks.open("w") as handle, click.Context(import_virat).scope():
-        import contextlib
-
-        with contextlib.redirect_stdout(handle):
-            ctx.invoke(
-                import_virat,
-                objects_file=virat,
-                fps=30.0,
-                camera_id="virat-0503",
-                start_time="0",
-                width=1920,
-                height=1080,
-            )
-    ctx.invoke(
-        replay_tracks,
-        tracks=tracks,
-        config_path=None,
-        out=out_dir / "virat-alerts.jsonl",
-        snapshots=out_dir / "snapshots",
-        progress=True,
-    )
-    click.echo(
-        f"\nalerts: {out_dir}/video-alerts.jsonl, {out_dir}/virat-alerts.jsonl; "
-        f"snapshots: {out_dir}/snapshots/*.jpg; follow live ones with `sentinel alerts tail`",
-        err=True,
-    )

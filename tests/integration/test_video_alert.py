@@ -9,8 +9,8 @@ import numpy as np
 
 from detectors.config import ModelConfig
 from detectors.model import YoloDetector
+from streams.composite import compose_person_at_car
 from tests.integration.conftest import CLIPS, MODEL
-from tests.synthetic_clip import compose_person_at_car
 
 
 def test_person_held_at_parked_car_raises_one_alert_with_real_snapshot(make_site, tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 None of the shared clips shows a person at a parked car. To exercise the video path's alert and its
 snapshot, a composite is made from real footage: one frame of the street clip held still (its people then
 stand still) with the parked car cut from the residential clip pasted beside the largest person. The
-model must detect both; nothing is labelled by hand. The clip is a test fixture, labelled as synthetic.
+model must detect both; nothing is labelled by hand. Used by the demo, a test and the benchmark, and always
+labelled as synthetic.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def compose_person_at_car(
     y1 = int(min(frame_h - car_h, foot_y + 4 - car_h))
     canvas = scene.copy()
     canvas[y1 : y1 + car_h, x1 : x1 + car_w] = sprite
-    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (frame_w, frame_h))
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, (frame_w, frame_h))
     for _ in range(int(seconds * fps)):
         writer.write(canvas)
     writer.release()
