@@ -45,6 +45,28 @@ class TrackerConfig(StrictModel):
     fuse_score: bool = Field(default=True, description="Fuse detection score into the matching cost")
 
 
+class ContinuityConfig(StrictModel):
+    """One person across tracker ID switches (see detectors/continuity.py)."""
+
+    enabled: bool = Field(default=True, description="Merge a person's track IDs into one identity")
+    max_gap_s: float = Field(
+        default=4.0, ge=0.0, le=60.0, description="Longest absence after which a new track may continue a person"
+    )
+    max_shift_ratio: float = Field(
+        default=0.75,
+        ge=0.0,
+        le=5.0,
+        description="How far (in person heights, foot to foot) a new track may appear from where the person was lost",
+    )
+    duplicate_overlap: float = Field(
+        default=0.7,
+        gt=0.0,
+        le=1.0,
+        description="Share of the smaller box covered by the other at which two simultaneous person tracks are one "
+        "person (a tracker's second, nested box of the same body)",
+    )
+
+
 class LoiterConfig(StrictModel):
     """Rule v1: a person staying at a parked car.
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from alerts.config import AlertsConfig
-from detectors.config import LoiterConfig, ModelConfig, TrackerConfig
+from detectors.config import ContinuityConfig, LoiterConfig, ModelConfig, TrackerConfig
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ class SiteConfig(BaseSettings):
     kafka: KafkaConfig = Field(default_factory=KafkaConfig)
     redis: RedisConfig = Field(default_factory=RedisConfig)
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
+    continuity: ContinuityConfig = Field(default_factory=ContinuityConfig)
     loitering: LoiterConfig = Field(default_factory=LoiterConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)

@@ -13,6 +13,7 @@ import numpy as np
 
 from alerts.models import AlertEvent, StreamEnd
 from alerts.store import AlertStore
+from detectors.continuity import PersonContinuity
 from detectors.geometry import Box
 from detectors.loitering import LoiterRule
 from detectors.model import YoloDetector
@@ -168,15 +169,19 @@ class RuleStage:
 
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
-        self._rules: dict[str, LoiterRule] = {}
+        self._rules: dict[str, tuple[PersonContinuity, LoiterRule]] = {}
 
     def process(self, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
         check_camera(self.config, frame.camera_id)
-        rule = self._rules.get(frame.camera_id)
-        if rule is None:
-            rule = self._rules[frame.camera_id] = LoiterRule(self.config.loiter_for(frame.camera_id), frame.camera_id)
+        camera = self._rules.get(frame.camera_id)
+        if camera is None:
+            camera = self._rules[frame.camera_id] = (
+                PersonContinuity(self.config.continuity),
+                LoiterRule(self.config.loiter_for(frame.camera_id), frame.camera_id),
+            )
+        continuity, rule = camera
         out: list[AlertEvent | StreamEnd] = [
-            alert_from_incident(self.config.site_id, incident) for incident in rule.process(frame)
+            alert_from_incident(self.config.site_id, incident) for incident in rule.process(continuity.resolve(frame))
         ]
         if frame.end_of_stream:
             out.append(StreamEnd(camera_id=frame.camera_id, stream_id=frame.stream_id, ts=frame.ts))

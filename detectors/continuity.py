@@ -1,0 +1,104 @@
+"""Person continuity: one identity across tracker ID switches, so a stay is not split into short ones.
+
+Trackers hand a person a new ID after an occlusion (behind a car, the normal case here) or briefly follow
+them with two IDs. Either would reset a dwell timer. A new person track inherits an identity when
+  - a duplicate: another track of this frame covers most of it (intersection over the smaller box at least
+    duplicate_overlap), or
+  - a hand-over: an identity lost no more than max_gap_s ago was last seen within max_shift_ratio times the
+    person's height of where the new track appears.
+Identities are the first track ID they were seen with, so alert ids stay stable. Pure and deterministic.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from detectors.config import ContinuityConfig
+from detectors.geometry import Box, distance
+from detectors.types import ObjectClass, TrackedObject, TrackFrame
+
+logger = logging.getLogger(__name__)
+
+
+def overlap(a: Box, b: Box) -> float:
+    """Intersection over the smaller box: 1.0 when one box lies inside the other."""
+    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
+    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
+    smaller = min(a.width * a.height, b.width * b.height)
+    return ix * iy / smaller if smaller > 0 else 0.0
+
+
+@dataclass
+class _Seen:
+    ts: float
+    box: Box
+
+
+class PersonContinuity:
+    """Maps a camera stream's person track IDs to stable identities, frame by frame."""
+
+    def __init__(self, config: ContinuityConfig) -> None:
+        self.config = config
+        self._stream_id: str | None = None
+        self._identity: dict[int, int] = {}  # track id -> identity
+        self._last: dict[int, _Seen] = {}  # identity -> where and when last seen
+
+    def resolve(self, frame: TrackFrame) -> TrackFrame:
+        """The frame with person track IDs replaced by identities; a duplicate box of a person is dropped."""
+        if not self.config.enabled or frame.end_of_stream:
+            return frame
+        if frame.stream_id != self._stream_id:
+            self._stream_id, self._identity, self._last = frame.stream_id, {}, {}
+        people = sorted((o for o in frame.objects if o.cls is ObjectClass.PERSON), key=lambda o: o.track_id)
+        present: dict[int, TrackedObject] = {}
+        for person in (p for p in people if p.track_id in self._identity):
+            identity = self._identity[person.track_id]
+            other = present.get(identity)
+            if other is not None and overlap(other.box, person.box) < self.config.duplicate_overlap / 3:
+                identity = self._identity[person.track_id] = person.track_id  # two people after all: split
+            self._keep(present, identity, person)
+        for person in (p for p in people if p.track_id not in self._identity):
+            found = self._duplicate_of(person, present) or self._handed_over(person, frame.ts, present)
+            identity = person.track_id if found is None else found
+            if identity != person.track_id:
+                logger.debug("camera %s: track %s continues person %s", frame.camera_id, person.track_id, identity)
+            self._identity[person.track_id] = identity
+            self._keep(present, identity, person)
+        for identity, person in present.items():
+            self._last[identity] = _Seen(frame.ts, person.box)
+        self._forget(frame.ts)
+        others = [o for o in frame.objects if o.cls is not ObjectClass.PERSON]
+        resolved = [p.model_copy(update={"track_id": i}) for i, p in sorted(present.items())]
+        return frame.model_copy(update={"objects": others + resolved})
+
+    @staticmethod
+    def _keep(present: dict[int, TrackedObject], identity: int, person: TrackedObject) -> None:
+        current = present.get(identity)
+        if current is None or person.confidence > current.confidence:
+            present[identity] = person
+
+    def _duplicate_of(self, person: TrackedObject, present: dict[int, TrackedObject]) -> int | None:
+        scored = [(overlap(person.box, other.box), identity) for identity, other in present.items()]
+        best = max(scored, default=(0.0, None))
+        return best[1] if best[0] >= self.config.duplicate_overlap else None
+
+    def _handed_over(self, person: TrackedObject, ts: float, present: dict[int, TrackedObject]) -> int | None:
+        foot = person.box.foot_point()
+        candidates = []
+        for identity, seen in self._last.items():
+            if identity in present or ts - seen.ts > self.config.max_gap_s:
+                continue
+            reach = self.config.max_shift_ratio * max(seen.box.height, person.box.height)
+            gap = distance(seen.box.foot_point(), foot)
+            if gap <= reach:
+                candidates.append((gap, identity))
+        return min(candidates)[1] if candidates else None
+
+    def _forget(self, ts: float) -> None:
+        stale = [i for i, seen in self._last.items() if ts - seen.ts > self.config.max_gap_s]
+        for identity in stale:
+            del self._last[identity]
+        if stale:
+            gone = set(stale)
+            self._identity = {t: i for t, i in self._identity.items() if i not in gone}
