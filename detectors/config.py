@@ -65,6 +65,16 @@ class ContinuityConfig(StrictModel):
         description="Share of the smaller box covered by the other at which two simultaneous person tracks are one "
         "person (a tracker's second, nested box of the same body)",
     )
+    vehicle_max_gap_s: float = Field(
+        default=30.0,
+        ge=0.0,
+        le=3600.0,
+        description="A vehicle track appearing where a vehicle was lost up to this long ago continues it "
+        "(parked cars drop out of detection behind people, at night, in rain)",
+    )
+    vehicle_min_iou: float = Field(
+        default=0.5, gt=0.0, le=1.0, description="Box overlap (IoU) at which a new vehicle track is the lost one"
+    )
 
 
 class LoiterConfig(StrictModel):

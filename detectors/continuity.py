@@ -6,6 +6,8 @@ them with two IDs. Either would reset a dwell timer. A new person track inherits
     duplicate_overlap), or
   - a hand-over: an identity lost no more than max_gap_s ago was last seen within max_shift_ratio times the
     person's height of where the new track appears.
+Vehicles keep their identity by position: a new vehicle track whose box matches (IoU) where a vehicle was lost
+up to vehicle_max_gap_s ago continues it, so a parked car stays parked across missed detections.
 Identities are the first track ID they were seen with, so alert ids stay stable. Pure and deterministic.
 """
 
@@ -19,6 +21,14 @@ from detectors.geometry import Box, distance
 from detectors.types import ObjectClass, TrackedObject, TrackFrame
 
 logger = logging.getLogger(__name__)
+
+
+def iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
+    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
+    inter = ix * iy
+    union = a.width * a.height + b.width * b.height - inter
+    return inter / union if union > 0 else 0.0
 
 
 def overlap(a: Box, b: Box) -> float:
@@ -102,3 +112,47 @@ class PersonContinuity:
         if stale:
             gone = set(stale)
             self._identity = {t: i for t, i in self._identity.items() if i not in gone}
+
+
+class VehicleContinuity:
+    """Maps a camera stream's vehicle track IDs to identities that survive missed detections of parked cars."""
+
+    def __init__(self, config: ContinuityConfig) -> None:
+        self.config = config
+        self._stream_id: str | None = None
+        self._identity: dict[int, int] = {}
+        self._last: dict[int, _Seen] = {}
+
+    def resolve(self, frame: TrackFrame) -> TrackFrame:
+        if not self.config.enabled or frame.end_of_stream:
+            return frame
+        if frame.stream_id != self._stream_id:
+            self._stream_id, self._identity, self._last = frame.stream_id, {}, {}
+        vehicles = sorted((o for o in frame.objects if o.is_vehicle), key=lambda o: o.track_id)
+        present: dict[int, TrackedObject] = {}
+        for vehicle in (v for v in vehicles if v.track_id in self._identity):
+            present.setdefault(self._identity[vehicle.track_id], vehicle)
+        for vehicle in (v for v in vehicles if v.track_id not in self._identity):
+            found = self._lost_at(vehicle, frame.ts, present)
+            identity = vehicle.track_id if found is None else found
+            self._identity[vehicle.track_id] = identity
+            present.setdefault(identity, vehicle)
+        for identity, vehicle in present.items():
+            self._last[identity] = _Seen(frame.ts, vehicle.box)
+        stale = {i for i, seen in self._last.items() if frame.ts - seen.ts > self.config.vehicle_max_gap_s}
+        for identity in stale:
+            del self._last[identity]
+        if stale:
+            self._identity = {t: i for t, i in self._identity.items() if i not in stale}
+        others = [o for o in frame.objects if not o.is_vehicle]
+        resolved = [v.model_copy(update={"track_id": i}) for i, v in sorted(present.items())]
+        return frame.model_copy(update={"objects": resolved + others})
+
+    def _lost_at(self, vehicle: TrackedObject, ts: float, present: dict[int, TrackedObject]) -> int | None:
+        candidates = [
+            (iou(seen.box, vehicle.box), identity)
+            for identity, seen in self._last.items()
+            if identity not in present and ts - seen.ts <= self.config.vehicle_max_gap_s
+        ]
+        best = max(candidates, default=(0.0, None))
+        return best[1] if best[0] >= self.config.vehicle_min_iou else None

@@ -7,13 +7,14 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from alerts.models import AlertEvent, StreamEnd
 from alerts.store import AlertStore
-from detectors.continuity import PersonContinuity
+from detectors.continuity import PersonContinuity, VehicleContinuity
 from detectors.geometry import Box
 from detectors.loitering import LoiterRule
 from detectors.model import YoloDetector
@@ -164,24 +165,34 @@ def _has_candidates(objects: list[TrackedObject]) -> bool:
     return any(o.cls is ObjectClass.PERSON for o in objects) and any(o.is_vehicle for o in objects)
 
 
+@dataclass
+class _CameraRules:
+    """Per camera: identities across tracker ID changes, then the behaviour rules."""
+
+    vehicles: VehicleContinuity
+    people: PersonContinuity
+    loitering: LoiterRule
+
+
 class RuleStage:
     """TrackFrame -> behaviour rules per camera -> alert events (and an end marker for finite streams)."""
 
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
-        self._rules: dict[str, tuple[PersonContinuity, LoiterRule]] = {}
+        self._cameras: dict[str, _CameraRules] = {}
 
     def process(self, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
         check_camera(self.config, frame.camera_id)
-        camera = self._rules.get(frame.camera_id)
+        camera = self._cameras.get(frame.camera_id)
         if camera is None:
-            camera = self._rules[frame.camera_id] = (
+            camera = self._cameras[frame.camera_id] = _CameraRules(
+                VehicleContinuity(self.config.continuity),
                 PersonContinuity(self.config.continuity),
                 LoiterRule(self.config.loiter_for(frame.camera_id), frame.camera_id),
             )
-        continuity, rule = camera
+        resolved = camera.people.resolve(camera.vehicles.resolve(frame))
         out: list[AlertEvent | StreamEnd] = [
-            alert_from_incident(self.config.site_id, incident) for incident in rule.process(continuity.resolve(frame))
+            alert_from_incident(self.config.site_id, incident) for incident in camera.loitering.process(resolved)
         ]
         if frame.end_of_stream:
             out.append(StreamEnd(camera_id=frame.camera_id, stream_id=frame.stream_id, ts=frame.ts))

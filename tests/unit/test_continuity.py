@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from detectors.config import ContinuityConfig, LoiterConfig
-from detectors.continuity import PersonContinuity
+from detectors.continuity import PersonContinuity, VehicleContinuity
 from detectors.incidents import IncidentPhase
 from detectors.loitering import LoiterRule
 from detectors.types import ObjectClass
@@ -77,3 +77,45 @@ def test_dwell_accumulates_across_an_id_switch() -> None:
     assert [(s.person_track_id, round(s.dwell_s)) for s in starts] == [(1, 30)]
     without = LoiterRule(LoiterConfig(), "cam-test")
     assert not [e for f in frames for e in without.process(f) if e.phase is IncidentPhase.START]
+
+
+def test_parked_car_keeps_its_identity_across_missed_detections() -> None:
+    """The car drops out for 5 s and comes back as track 200: still the same parked car, one 40 s stay."""
+
+    def objects(t: float):
+        person = [person_at(1, *BESIDE)]
+        if t < 15:
+            return [car(100), *person]
+        if t < 20:
+            return person
+        return [car(200), *person]
+
+    frames = SceneBuilder().frames(5, lambda t: [car(100)]).frames(40, objects).end()
+    vehicles, rule = VehicleContinuity(ContinuityConfig()), LoiterRule(LoiterConfig(), "cam-test")
+    events = [e for f in frames for e in rule.process(vehicles.resolve(f))]
+    starts = [e for e in events if e.phase is IncidentPhase.START]
+    assert [(s.vehicle_track_id, round(s.dwell_s)) for s in starts] == [(100, 30)]
+    plain = LoiterRule(LoiterConfig(), "cam-test")
+    assert not [e for f in frames for e in plain.process(f) if e.phase is IncidentPhase.START]
+
+
+@pytest.mark.parametrize(
+    ("name", "shift_px", "gap_s", "same"),
+    [
+        ("re-detected in place", 0, 5, True),
+        ("a different car parks further along", 150, 5, False),
+        ("lost for longer than the gap", 0, 40, False),
+    ],
+)
+def test_vehicle_identity_by_position(name: str, shift_px: float, gap_s: float, same: bool) -> None:
+    moved = CAR_BOX.model_copy(update={"x1": CAR_BOX.x1 + shift_px, "x2": CAR_BOX.x2 + shift_px})
+    frames = (
+        SceneBuilder()
+        .frames(3, lambda t: [car(100)])
+        .frames(gap_s, lambda t: [])
+        .frames(3, lambda t: [car(200, box=moved)])
+        .frames_out
+    )
+    vehicles = VehicleContinuity(ContinuityConfig())
+    last = [vehicles.resolve(f) for f in frames][-1]
+    assert [o.track_id for o in last.objects] == ([100] if same else [200]), name
