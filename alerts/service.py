@@ -29,16 +29,21 @@ class AlertService:
         self._on_delivery = on_delivery  # (channel name, "delivered" | "failed"), e.g. for metrics
 
     async def handle(self, event: AlertEvent) -> bool:
-        """Process one event; returns False when it was a repeat and nothing was done."""
+        """Process one event; returns False when it had been handled completely before and nothing was done.
+
+        Safe to call again after a failure at any point: storage is atomic and idempotent, and delivery is
+        marked done only at the end, so a retry finishes what was left (at-least-once towards channels, which
+        get an Idempotency-Key).
+        """
         outcome = await self.store.record(event)
-        if not outcome.is_new:
+        if not outcome.is_new and await self.store.is_delivered(event.event_id):
             logger.debug("alert event %s already handled", event.event_id)
             return False
         if event.phase is AlertPhase.START:
             await self._attach_snapshot(event)
-        if outcome.suppressed:
-            return True
-        await asyncio.gather(*(self._deliver(channel, event) for channel in self.channels if channel.wants(event)))
+        if not outcome.suppressed:
+            await asyncio.gather(*(self._deliver(channel, event) for channel in self.channels if channel.wants(event)))
+        await self.store.mark_delivered(event.event_id)
         return True
 
     async def _attach_snapshot(self, event: AlertEvent) -> None:

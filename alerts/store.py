@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.exceptions import WatchError
 
 from alerts.models import AlertEvent, AlertPhase
 
@@ -50,14 +51,30 @@ class AlertStore:
         return self.prefix + ":".join(str(p) for p in parts)
 
     async def record(self, event: AlertEvent) -> StoreOutcome:
-        """Store one event exactly once; a repeated event_id (redelivery, second replay) changes nothing."""
-        first = await self.redis.set(self.key("event", event.event_id), 1, nx=True, ex=self.retention_s)
-        if not first:
-            suppressed = bool(await self.redis.exists(self.key("suppressed", event.alert_id)))
-            return StoreOutcome(is_new=False, suppressed=suppressed)
-        suppressed = await self._apply_cooldown(event)
+        """Store one event exactly once; a repeated event_id (redelivery, second replay) changes nothing.
+
+        The idempotency marker and every write go in one MULTI/EXEC under WATCH, so a failure part-way (Redis
+        restarting) leaves nothing behind and the retry stores the event whole.
+        """
+        marker = self.key("event", event.event_id)
+        while True:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(marker)
+                    if await pipe.exists(marker):
+                        suppressed = bool(await pipe.exists(self.key("suppressed", event.alert_id)))
+                        return StoreOutcome(is_new=False, suppressed=suppressed)
+                    suppressed = await self._apply_cooldown(event)
+                    pipe.multi()
+                    pipe.set(marker, 1, ex=self.retention_s)
+                    self._queue_writes(pipe, event, suppressed)
+                    await pipe.execute()
+                    return StoreOutcome(is_new=True, suppressed=suppressed)
+                except WatchError:
+                    continue  # another worker stored it meanwhile: the next pass reports the repeat
+
+    def _queue_writes(self, pipe: Any, event: AlertEvent, suppressed: bool) -> None:
         payload = event.model_dump_json()
-        pipe = self.redis.pipeline(transaction=True)
         pipe.set(self.key("alert", event.alert_id), payload, ex=self.retention_s)
         pipe.rpush(self.key("alert", event.alert_id, "events"), payload)
         pipe.expire(self.key("alert", event.alert_id, "events"), self.retention_s)
@@ -69,8 +86,13 @@ class AlertStore:
             maxlen=self.feed_maxlen,
             approximate=True,
         )
-        await pipe.execute()
-        return StoreOutcome(is_new=True, suppressed=suppressed)
+
+    async def is_delivered(self, event_id: str) -> bool:
+        return bool(await self.redis.exists(self.key("delivered", event_id)))
+
+    async def mark_delivered(self, event_id: str) -> None:
+        """Set once snapshot and channels are done, so a retried event resumes delivery instead of skipping it."""
+        await self.redis.set(self.key("delivered", event_id), 1, ex=self.retention_s)
 
     async def _apply_cooldown(self, event: AlertEvent) -> bool:
         marker = self.key("suppressed", event.alert_id)

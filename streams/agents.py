@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import faust
 
-from alerts.models import AlertEvent, StreamEnd
+from alerts.models import StreamEnd
 from alerts.service import AlertService
 from alerts.store import AlertStore
 from streams.app import Role
@@ -21,6 +22,7 @@ from streams.records import (
     decode_track_frame,
     encode_model,
 )
+from streams.retry import retry_transient
 from streams.stages import DetectStage, RuleStage
 from streams.topics import TopicNames
 
@@ -116,8 +118,8 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                 try:
                     record = decode_alert_record(event.value)
                     if isinstance(record, StreamEnd):
-                        await store.mark_stream_done(record.stream_id)
-                    elif isinstance(record, AlertEvent) and await alert_service.handle(record):
+                        await retry_transient(partial(store.mark_stream_done, record.stream_id), "stream end")
+                    elif await retry_transient(partial(alert_service.handle, record), f"alert {record.event_id}"):
                         metrics.alerts.labels(record.rule, record.severity.value, record.phase.value).inc()
                 except RecordError as exc:
                     await dead_letter("deliver", str(exc), event)

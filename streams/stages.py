@@ -23,6 +23,7 @@ from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from streams.alerting import alert_from_incident
 from streams.config import SiteConfig
 from streams.records import FrameHeader, RecordError
+from streams.retry import TRANSIENT
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +113,12 @@ class DetectStage:
             objects=objects,
         )
         if self.store is not None and self.config.detector.store_evidence_frames and _has_candidates(objects):
-            await self.store.put_frame(
-                header.camera_id, header.stream_id, header.seq, jpeg, self.config.alerts.frame_buffer_s
-            )
+            try:
+                await self.store.put_frame(
+                    header.camera_id, header.stream_id, header.seq, jpeg, self.config.alerts.frame_buffer_s
+                )
+            except TRANSIENT as exc:  # evidence is best effort: tracking must go on through a Redis outage
+                logger.warning("camera %s frame %s: evidence not kept (%s)", header.camera_id, header.seq, exc)
         return frame
 
     def _tracker_for(self, header: FrameHeader) -> CameraTracker:
