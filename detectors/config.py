@@ -110,6 +110,14 @@ class LoiterConfig(StrictModel):
     vehicle_forget_s: float = Field(
         default=10.0, gt=0.0, le=3600.0, description="A vehicle unseen this long is forgotten"
     )
+    min_person_score: float = Field(
+        default=0.45,
+        ge=0.0,
+        le=1.0,
+        description="A person counts only while the median detection score of its last frames reaches this "
+        "(one-off and static false detections beside a car never raise an alert)",
+    )
+    score_history: int = Field(default=10, ge=1, le=1000, description="Frames in that median")
     reopen_within_s: float = Field(
         default=60.0,
         ge=0.0,

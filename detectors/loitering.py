@@ -6,6 +6,8 @@ Runs on event time only (frame capture timestamps), so a replay at any speed yie
 from __future__ import annotations
 
 import logging
+import statistics
+from collections import deque
 from dataclasses import dataclass
 
 from detectors.config import LoiterConfig
@@ -50,6 +52,7 @@ class LoiterRule:
             self.config.stationary_window_s, self.config.stationary_max_shift_ratio, self.config.vehicle_forget_s
         )
         self._stays: dict[tuple[int, int], _Stay] = {}
+        self._scores: dict[int, tuple[float, deque[float]]] = {}  # person -> (last seen, recent scores)
         self._last_ts = None
 
     def process(self, frame: TrackFrame) -> list[LoiterIncidentEvent]:
@@ -80,6 +83,8 @@ class LoiterRule:
         for (pid, vid), (person_box, vehicle_box) in near.items():
             events.extend(self._observe_near(frame, pid, vid, person_box, vehicle_box))
         events.extend(self._close_absent(frame.ts, set(near)))
+        horizon = frame.ts - max(self.config.gap_tolerance_s, self.config.reopen_within_s)
+        self._scores = {pid: entry for pid, entry in self._scores.items() if entry[0] >= horizon}
         return events
 
     def finish(self) -> list[LoiterIncidentEvent]:
@@ -99,13 +104,20 @@ class LoiterRule:
                 parked.append((vid, box, box.expanded(self.config.margin_ratio)))
         pairs: dict[tuple[int, int], tuple[Box, Box]] = {}
         for person in frame.objects:
-            if person.cls is not ObjectClass.PERSON:
+            if person.cls is not ObjectClass.PERSON or not self._trusted(person.track_id, person.confidence):
                 continue
             foot = person.box.foot_point()
             for vid, box, zone in parked:
                 if zone.contains(foot):
                     pairs[(person.track_id, vid)] = (person.box, box)
         return pairs
+
+    def _trusted(self, person_id: int, score: float) -> bool:
+        """Frigate-style: judge a track by the median of its recent scores, not by one detection."""
+        _, scores = self._scores.get(person_id) or (0.0, deque(maxlen=self.config.score_history))
+        scores.append(score)
+        self._scores[person_id] = (self._last_ts or 0.0, scores)
+        return statistics.median(scores) >= self.config.min_person_score
 
     def _observe_near(
         self, frame: TrackFrame, pid: int, vid: int, person_box: Box, vehicle_box: Box

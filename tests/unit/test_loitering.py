@@ -152,3 +152,27 @@ def test_threshold_is_configurable(dwell: float) -> None:
     config = LoiterConfig(dwell_s=dwell)
     (start,) = starts(run(parked_then(dwell + 2, stay(1)), config))
     assert start.dwell_s == pytest.approx(dwell, abs=0.25)
+
+
+def scored(pid: int, scores: list[float]):
+    """A person beside the car whose detection score cycles through `scores`, frame by frame."""
+    counter = iter(range(10**9))
+
+    def objects(t: float):
+        person = person_at(pid, *BESIDE_CAR)
+        return person.model_copy(update={"confidence": scores[next(counter) % len(scores)]})
+
+    return objects
+
+
+@pytest.mark.parametrize(
+    ("name", "scores", "expected_starts"),
+    [
+        ("a static false detection scored 0.3", [0.3], 0),
+        ("a real person with the odd weak frame", [0.8, 0.7, 0.3, 0.75], 1),
+        ("mostly weak, sometimes strong", [0.3, 0.3, 0.9], 0),
+    ],
+)
+def test_only_trusted_person_tracks_count(name: str, scores: list[float], expected_starts: int) -> None:
+    frames = parked_then(40, scored(1, scores))
+    assert len(starts(run(frames))) == expected_starts, name
