@@ -112,6 +112,10 @@ class LoiterRule:
                     pairs[(person.track_id, vid)] = (person.box, box)
         return pairs
 
+    def _has_open_alert(self, person_id: int) -> bool:
+        """One alert per person at a time: standing between two parked cars is one incident, not two."""
+        return any(s.alerted and s.ended_at is None for s in self._stays.values() if s.person_id == person_id)
+
     def _trusted(self, person_id: int, score: float) -> bool:
         """Frigate-style: judge a track by the median of its recent scores, not by one detection."""
         _, scores = self._scores.get(person_id) or (0.0, deque(maxlen=self.config.score_history))
@@ -134,7 +138,7 @@ class LoiterRule:
         stay.last_near = frame.ts
         stay.person_box, stay.vehicle_box, stay.frame_seq = person_box, vehicle_box, frame.seq
 
-        if not stay.alerted and stay.dwell >= self.config.dwell_s:
+        if not stay.alerted and stay.dwell >= self.config.dwell_s and not self._has_open_alert(pid):
             stay.alerted = True
             stay.emitted_dwell = stay.dwell
             return [self._event(stay, IncidentPhase.START, frame.ts)]

@@ -176,3 +176,17 @@ def scored(pid: int, scores: list[float]):
 def test_only_trusted_person_tracks_count(name: str, scores: list[float], expected_starts: int) -> None:
     frames = parked_then(40, scored(1, scores))
     assert len(starts(run(frames))) == expected_starts, name
+
+
+def test_person_between_two_cars_raises_one_alert() -> None:
+    second = Box(x1=CAR_BOX.x2 + 60, y1=CAR_BOX.y1, x2=CAR_BOX.x2 + 260, y2=CAR_BOX.y2)
+    between = (CAR_BOX.x2 + 30, CAR_BOX.y2 - 10)  # inside both cars' zones
+    frames = (
+        SceneBuilder()
+        .frames(5, lambda t: [car(100), car(101, second)])
+        .frames(40, lambda t: [car(100), car(101, second), person_at(1, *between)])
+        .end()
+    )
+    events = run(frames)
+    assert len(starts(events)) == 1
+    assert len({(e.person_track_id, e.vehicle_track_id) for e in events}) == 1, "every step of that one incident"
