@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from detectors.types import ObjectClass
+from detectors.zones import validate_polygon
 
 
 class StrictModel(BaseModel):
@@ -118,9 +119,21 @@ class LoiterConfig(StrictModel):
         "(one-off and static false detections beside a car never raise an alert)",
     )
     score_history: int = Field(default=10, ge=1, le=1000, description="Frames in that median")
+    parking_area: tuple[tuple[float, float], ...] | None = Field(
+        default=None,
+        description="Polygon (fractions of frame width, height) where vehicles can be parked; unset: anywhere. "
+        "Keeps cars waiting in a traffic lane from counting as parked. Set per camera under cameras[].loitering",
+    )
     reopen_within_s: float = Field(
         default=60.0,
         ge=0.0,
         le=3600.0,
         description="A person back at the same car within this time after an alert ended continues that incident",
     )
+
+    @field_validator("parking_area")
+    @classmethod
+    def _parking_area_is_a_polygon(
+        cls, points: tuple[tuple[float, float], ...] | None
+    ) -> tuple[tuple[float, float], ...] | None:
+        return None if points is None else validate_polygon(points)

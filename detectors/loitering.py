@@ -15,6 +15,7 @@ from detectors.geometry import Box
 from detectors.incidents import EndReason, IncidentPhase, LoiterIncidentEvent
 from detectors.types import ObjectClass, TrackFrame
 from detectors.vehicles import StationaryVehicles
+from detectors.zones import contains
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class LoiterRule:
         parked = []
         for vid in self._vehicles.stationary_ids():
             box = self._vehicles.box(vid)
-            if box is not None:
+            if box is not None and self._in_parking_area(box, frame):
                 parked.append((vid, box, box.expanded(self.config.margin_ratio)))
         pairs: dict[tuple[int, int], tuple[Box, Box]] = {}
         for person in frame.objects:
@@ -111,6 +112,13 @@ class LoiterRule:
                 if zone.contains(foot):
                     pairs[(person.track_id, vid)] = (person.box, box)
         return pairs
+
+    def _in_parking_area(self, box: Box, frame: TrackFrame) -> bool:
+        area = self.config.parking_area
+        if area is None:
+            return True
+        x, y = box.foot_point()
+        return contains(area, (x / frame.width, y / frame.height))
 
     def _has_open_alert(self, person_id: int) -> bool:
         """One alert per person at a time: standing between two parked cars is one incident, not two."""

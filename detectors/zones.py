@@ -1,0 +1,32 @@
+"""Polygon zones in normalised image coordinates (0..1), so a zone survives a change of camera resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+Point = tuple[float, float]
+
+
+def validate_polygon(points: Sequence[Point]) -> tuple[Point, ...]:
+    """At least three corners, each inside the image (0..1 on both axes)."""
+    if len(points) < 3:
+        raise ValueError(f"a polygon needs at least 3 points, got {len(points)}")
+    for x, y in points:
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            raise ValueError(f"point ({x}, {y}) is outside the image: use fractions of width and height (0..1)")
+    return tuple((float(x), float(y)) for x, y in points)
+
+
+def contains(polygon: Sequence[Point], point: Point) -> bool:
+    """Even-odd ray casting; points on an edge count as inside often enough for zone use."""
+    x, y = point
+    inside = False
+    n = len(polygon)
+    for i in range(n):
+        x1, y1 = polygon[i]
+        x2, y2 = polygon[(i + 1) % n]
+        if (y1 > y) != (y2 > y):
+            crossing = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+            if x <= crossing:
+                inside = not inside
+    return inside
