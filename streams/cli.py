@@ -16,6 +16,7 @@ from alerts.models import AlertPhase
 from streams.app import WORKER_ROLES, Role
 from streams.config import CameraConfig, ConfigError, SiteConfig, load_config
 from streams.ingest import SourceError, estimate_sampled_frames, open_capture
+from streams.logfilter import RepeatFilter
 from streams.records import RecordError, encode_model
 from streams.replay import Replayer, ReplayResult, export_snapshots, replay_stream_id, summarize, write_alerts_jsonl
 from streams.runtime import RedisUnavailable, WorkerRuntime, kafka_bootstrap
@@ -31,8 +32,11 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("faust", "mode", "aiokafka", "kafka"):
-        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
+    libraries = ("faust", "mode", "aiokafka", "kafka")
+    for name in libraries:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
+    for handler in logging.getLogger().handlers:  # a broker outage makes them log one line many times a second
+        handler.addFilter(RepeatFilter(libraries))
     os.environ.setdefault("YOLO_OFFLINE", "1")
 
 

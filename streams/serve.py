@@ -9,6 +9,7 @@ import signal
 import click
 from redis.asyncio import Redis
 
+from streams.admin import BrokerWatchdog
 from streams.app import WORKER_ROLES, Role
 from streams.config import SiteConfig
 from streams.live import run_live_ingest
@@ -35,6 +36,10 @@ async def serve(config: SiteConfig, roles: frozenset[Role]) -> None:
         with kafka_bootstrap(config) as bootstrap:
             click.echo(f"sentinel: broker {bootstrap}, roles {sorted(r.value for r in roles)}", err=True)
             tasks = []
+            watchdog = BrokerWatchdog(bootstrap, config.kafka)
+            tasks.append(asyncio.create_task(watchdog.run(stop)))
+            if health is not None:
+                health.add_readiness_check(_broker_check(watchdog))
             if Role.INGEST in roles:
                 tasks.append(asyncio.create_task(run_live_ingest(config, bootstrap, stop, metrics)))
             worker_roles = frozenset(roles & WORKER_ROLES)
@@ -56,6 +61,13 @@ async def serve(config: SiteConfig, roles: frozenset[Role]) -> None:
 def _started_check(started: asyncio.Event) -> ReadinessCheck:
     async def check() -> str | None:
         return None if started.is_set() else "starting: joining the consumer group"
+
+    return check
+
+
+def _broker_check(watchdog: BrokerWatchdog) -> ReadinessCheck:
+    async def check() -> str | None:
+        return watchdog.problem
 
     return check
 

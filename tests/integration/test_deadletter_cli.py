@@ -39,12 +39,12 @@ def _wait_for(check, timeout_s: float = 60.0) -> bool:
     return False
 
 
-def test_list_and_redrive_once(make_site, redis_client: redis.Redis) -> None:
+def test_list_and_redrive_once(make_site, redis_client: redis.Redis, tmp_path: Path) -> None:
     site = make_site()
     ensure_topics(site.bootstrap, load_config(site.path).kafka)  # as a deployment does before producers start
     worker = subprocess.Popen(
         [str(SENTINEL), "run", "--config", str(site.path), "--role", "deliver"],
-        stdout=subprocess.PIPE,
+        stdout=(tmp_path / "worker.log").open("wb"),
         stderr=subprocess.STDOUT,
     )
     try:
@@ -66,10 +66,12 @@ def test_list_and_redrive_once(make_site, redis_client: redis.Redis) -> None:
         assert not redis_client.exists(alert_key)
 
         site.cli("deadletters", "redrive", "--reason-contains", "ConnectionError")
-        assert _wait_for(lambda: redis_client.exists(alert_key)), "the re-driven alert is stored"
+        assert _wait_for(lambda: redis_client.exists(alert_key), timeout_s=90), (
+            "the re-driven alert is stored\n" + (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
+        )
         again = site.cli("deadletters", "redrive", "--reason-contains", "ConnectionError").output
         assert "0 re-driven, 1 already re-driven before" in again
     finally:
         worker.send_signal(signal.SIGTERM)
-        worker.communicate(timeout=30)
+        worker.wait(timeout=30)
     assert worker.returncode == 0
