@@ -47,6 +47,7 @@ async def read_letters(bootstrap: str, topic: str, stall_timeout_s: float = 15.0
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
+        auto_offset_reset="earliest",
         fetch_max_wait_ms=50,
         max_partition_fetch_bytes=MAX_RECORD_BYTES,
         fetch_max_bytes=MAX_RECORD_BYTES,
@@ -59,7 +60,10 @@ async def read_letters(bootstrap: str, topic: str, stall_timeout_s: float = 15.0
             return []
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        # Explicit offsets: seek_to_beginning() races the consumer's own reset of new assignments, and a read
+        # could start at the end and find nothing.
+        for tp, offset in (await consumer.beginning_offsets(partitions)).items():
+            consumer.seek(tp, offset)
         letters: list[Letter] = []
         last_progress = time.monotonic()
         while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
