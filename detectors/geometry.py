@@ -58,6 +58,9 @@ class Box(BaseModel):
         x, y = point
         return self.x1 <= x <= self.x2 and self.y1 <= y <= self.y2
 
+    def corners(self) -> tuple[float, float, float, float]:
+        return (self.x1, self.y1, self.x2, self.y2)
+
     def as_list(self) -> list[float]:
         return [self.x1, self.y1, self.x2, self.y2]
 

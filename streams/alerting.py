@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from alerts.models import AlertEvent, AlertPhase, Severity
-from detectors.geometry import Box
 from detectors.incidents import LoiterIncidentEvent
 
 
@@ -24,10 +23,6 @@ def alert_id_for(site_id: str, incident: LoiterIncidentEvent) -> str:
         )
     )
     return hashlib.sha256(basis.encode()).hexdigest()[:20]
-
-
-def _corners(box: Box) -> tuple[float, float, float, float]:
-    return (box.x1, box.y1, box.x2, box.y2)
 
 
 def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEvent:
@@ -58,13 +53,8 @@ def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEve
         dwell_s=incident.dwell_s,
         person_track_id=incident.person_track_id,
         vehicle_track_id=incident.vehicle_track_id,
-        person_box=(incident.person_box.x1, incident.person_box.y1, incident.person_box.x2, incident.person_box.y2),
-        vehicle_box=(
-            incident.vehicle_box.x1,
-            incident.vehicle_box.y1,
-            incident.vehicle_box.x2,
-            incident.vehicle_box.y2,
-        ),
+        person_box=incident.person_box.corners(),
+        vehicle_box=incident.vehicle_box.corners(),
         frame_seq=incident.frame_seq,
         frame_width=incident.frame_width,
         frame_height=incident.frame_height,
