@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,17 @@ CLIPS = SHARED / "clips"
 VIRAT = SHARED / "tracks" / "VIRAT_S_050301_03_000933_001046.viratdata.objects.txt"
 MODEL = SHARED / "models" / "yolo11n_int8_openvino_model"
 REDIS_URL = "redis://127.0.0.1:6379/0"
+SENTINEL = Path(sys.executable).parent / "sentinel"  # the installed console script, as users run it
+
+
+def wait_until(check: Callable[[], object], timeout_s: float = 60.0) -> bool:
+    """Poll `check` until it is truthy or the time is up; for conditions another process brings about."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 from pathlib import Path
@@ -15,9 +14,7 @@ from urllib.request import urlopen
 from aiokafka import AIOKafkaConsumer
 
 from streams.broker import EmbeddedBroker, free_port
-from tests.integration.conftest import CLIPS
-
-SENTINEL = Path(sys.executable).parent / "sentinel"
+from tests.integration.conftest import CLIPS, SENTINEL, wait_until
 
 
 def readiness(port: int) -> tuple[int, dict]:
@@ -28,15 +25,6 @@ def readiness(port: int) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
     except urllib.error.URLError:
         return 0, {}  # not listening yet
-
-
-def wait_until(check, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 async def tracked_frames(bootstrap: str, topic: str, seconds: float) -> int:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import redis
@@ -15,9 +13,8 @@ from aiokafka import AIOKafkaProducer
 from streams.admin import ensure_topics
 from streams.config import load_config
 from streams.records import DeadLetter, encode_model
+from tests.integration.conftest import SENTINEL, wait_until
 from tests.integration.test_alert_store import event
-
-SENTINEL = Path(sys.executable).parent / "sentinel"
 
 
 async def _produce(bootstrap: str, records: list[tuple[str, bytes]]) -> None:
@@ -28,15 +25,6 @@ async def _produce(bootstrap: str, records: list[tuple[str, bytes]]) -> None:
             await producer.send_and_wait(topic, value=value, key=b"cam-1")
     finally:
         await producer.stop()
-
-
-def _wait_for(check, timeout_s: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_list_and_redrive_once(make_site, redis_client: redis.Redis, tmp_path: Path) -> None:
@@ -56,7 +44,7 @@ def test_list_and_redrive_once(make_site, redis_client: redis.Redis, tmp_path: P
                 [(f"{site.prefix}.deadletter", encode_model(letter)), (f"{site.prefix}.alerts", b"{broken")],
             )
         )
-        assert _wait_for(lambda: "2 dead letter(s)" in site.cli("deadletters", "list").output), "worker dead-letters"
+        assert wait_until(lambda: "2 dead letter(s)" in site.cli("deadletters", "list").output), "worker dead-letters"
         listing = site.cli("deadletters", "list", "--stage", "deliver").output
         assert "ConnectionError: Redis down" in listing and "invalid alert record" in listing
 
@@ -66,7 +54,7 @@ def test_list_and_redrive_once(make_site, redis_client: redis.Redis, tmp_path: P
         assert not redis_client.exists(alert_key)
 
         site.cli("deadletters", "redrive", "--reason-contains", "ConnectionError")
-        assert _wait_for(lambda: redis_client.exists(alert_key), timeout_s=90), (
+        assert wait_until(lambda: redis_client.exists(alert_key), timeout_s=90), (
             "the re-driven alert is stored\n" + (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
         )
         again = site.cli("deadletters", "redrive", "--reason-contains", "ConnectionError").output

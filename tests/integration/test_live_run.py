@@ -7,9 +7,7 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
@@ -17,9 +15,7 @@ from aiokafka import AIOKafkaConsumer
 
 from streams.broker import free_port
 from streams.records import decode_track_frame
-from tests.integration.conftest import CLIPS
-
-SENTINEL = Path(sys.executable).parent / "sentinel"
+from tests.integration.conftest import CLIPS, SENTINEL
 
 
 async def _tracks_of(bootstrap: str, topic: str, camera_id: str, wanted: int, timeout_s: float) -> list:

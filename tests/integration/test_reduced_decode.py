@@ -6,16 +6,10 @@ import cv2
 import numpy as np
 
 from detectors.config import ModelConfig
+from detectors.continuity import iou
 from detectors.model import YoloDetector
 from streams.stages import scale_detection
 from tests.integration.conftest import CLIPS, MODEL
-
-
-def iou(a, b) -> float:
-    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-    inter = ix * iy
-    return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter)
 
 
 def test_half_scale_decode_matches_full_decode(shared_data) -> None:
