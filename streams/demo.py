@@ -15,6 +15,24 @@ from streams.composite import compose_person_at_car
 SHARED = Path.cwd().parent / "shared"
 
 
+def _replay_video(ctx: click.Context, video: Path, camera_id: str, out: Path, snapshots: Path) -> None:
+    """`sentinel replay` with the product defaults, as a user would run it."""
+    from streams.cli import replay
+
+    ctx.invoke(
+        replay,
+        video=video,
+        camera_id=camera_id,
+        config_path=None,
+        out=out,
+        fps=None,
+        start_time="0",
+        snapshots=snapshots,
+        speed=None,
+        progress=True,
+    )
+
+
 def _count_starts(path: Path) -> int:
     return sum(1 for line in path.read_text().splitlines() if json.loads(line)["phase"] == "start")
 
@@ -34,7 +52,7 @@ def _count_starts(path: Path) -> int:
 @click.pass_context
 def demo(ctx: click.Context, out_dir: Path, shared: Path) -> None:
     """Replay a parked-car clip, a VIRAT car park and a person held at a parked car; show the alerts."""
-    from streams.cli import import_virat, replay, replay_tracks
+    from streams.cli import import_virat, replay_tracks
 
     parked = shared / "clips" / "residential_street_parked_cars.mp4"
     street = shared / "clips" / "street_people_1080p.mp4"
@@ -52,18 +70,7 @@ def demo(ctx: click.Context, out_dir: Path, shared: Path) -> None:
         err=True,
     )
     video_out = out_dir / "1-parked-cars-alerts.jsonl"
-    ctx.invoke(
-        replay,
-        video=parked,
-        camera_id="demo-street",
-        config_path=None,
-        out=video_out,
-        fps=None,
-        start_time="0",
-        snapshots=snapshots,
-        speed=None,
-        progress=True,
-    )
+    _replay_video(ctx, parked, "demo-street", video_out, snapshots)
 
     click.echo(
         "\n== 2/3 VIRAT car-park ground truth through the rules, default settings (one person, annotated as three "
@@ -87,18 +94,7 @@ def demo(ctx: click.Context, out_dir: Path, shared: Path) -> None:
         out_dir / "person-at-car.mp4", YoloDetector(ModelConfig()), street, parked, seconds=40, fps=10
     )
     composite_out = out_dir / "3-person-at-car-alerts.jsonl"
-    ctx.invoke(
-        replay,
-        video=composite.path,
-        camera_id="demo-composite",
-        config_path=None,
-        out=composite_out,
-        fps=None,
-        start_time="0",
-        snapshots=snapshots,
-        speed=None,
-        progress=True,
-    )
+    _replay_video(ctx, composite.path, "demo-composite", composite_out, snapshots)
 
     click.echo("\n| part | alerts | alert events file |", err=True)
     for name, path in (
