@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -16,13 +17,19 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ModelConfig(StrictModel):
+class ModelBase(StrictModel):
+    """What every detector backend needs: the weights, the input size, thresholds and the classes kept."""
+
     path: Path | None = Field(
         default=None,
-        description="YOLO weights: an OpenVINO export folder, .pt or .onnx. Unset: "
-        "../shared/models/yolo11n_int8_openvino_model if present, else yolo11n.pt",
+        description="YOLO weights. Unset: ../shared/models/yolo11n_int8_openvino_model if present, else yolo11n.pt",
     )
-    imgsz: int = Field(default=640, ge=32, le=4096, description="Model input size in pixels (multiple of 32)")
+    imgsz: int = Field(
+        default=640,
+        ge=32,
+        le=4096,
+        description="Model input size in pixels (multiple of 32); a static model's own wins",
+    )
     confidence: float = Field(default=0.25, ge=0.01, le=1.0, description="Minimum detection confidence")
     iou: float = Field(default=0.7, ge=0.05, le=1.0, description="NMS IoU threshold")
     classes: tuple[ObjectClass, ...] = Field(
@@ -30,7 +37,31 @@ class ModelConfig(StrictModel):
         min_length=1,
         description="Object classes kept from the model output",
     )
-    device: str = Field(default="cpu", description="Inference device passed to ultralytics (cpu, 0, intel:gpu, ...)")
+
+
+class OpenVinoModelConfig(ModelBase):
+    """OpenVINO runtime directly: frames of a batch run as parallel infer requests (the async API)."""
+
+    type: Literal["openvino"] = "openvino"
+    device: str = Field(default="CPU", min_length=1, description="OpenVINO device: CPU, GPU, NPU, AUTO, ...")
+    performance_hint: Literal["THROUGHPUT", "LATENCY"] = Field(
+        default="THROUGHPUT",
+        description="THROUGHPUT runs one single-threaded stream per core pair so busy cores never stall a barrier; "
+        "LATENCY spreads one frame over all cores",
+    )
+    infer_requests: int = Field(
+        default=0, ge=0, le=64, description="Parallel infer requests; 0 takes OpenVINO's optimal number for the hint"
+    )
+
+
+class UltralyticsModelConfig(ModelBase):
+    """ultralytics' predictor: any weights it loads (.pt, .onnx, exports), one frame at a time."""
+
+    type: Literal["ultralytics"]
+    device: str = Field(default="cpu", min_length=1, description="Device passed to ultralytics (cpu, 0, intel:gpu)")
+
+
+ModelConfig = Annotated[OpenVinoModelConfig | UltralyticsModelConfig, Field(discriminator="type")]
 
 
 class TrackerConfig(StrictModel):

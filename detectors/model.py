@@ -1,15 +1,16 @@
-"""YOLO adapter: loads ultralytics weights from a path and converts its `Results` into our `Detection` type."""
+"""The detector interface, its backend registry and the boundary conversion into our `Detection` type."""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from detectors.config import ModelConfig
+from detectors.config import ModelBase, ModelConfig, OpenVinoModelConfig
 from detectors.geometry import Box
 from detectors.types import Detection, ObjectClass
 
@@ -43,39 +44,37 @@ class ModelLoadError(RuntimeError):
     """The configured weights could not be loaded; the message says which path and why."""
 
 
-class YoloDetector:
-    """Runs one YOLO model on BGR images; not thread-safe, so give each worker thread its own instance."""
+@runtime_checkable
+class Detector(Protocol):
+    """A detector backend: BGR images in, our validated `Detection`s out, in full-image pixels."""
 
-    def __init__(self, config: ModelConfig) -> None:
-        os.environ.setdefault("YOLO_OFFLINE", "1")  # never try to download weights or pip-install extras
-        from ultralytics import YOLO  # heavy import kept out of module import time
+    path: Path
 
-        self.config = config
-        self.path = config.path or default_model_path()
-        if not self.path.exists():
-            raise ModelLoadError(
-                f"model weights not found at {self.path}; set detector.model.path in the config or SENTINEL_MODEL_PATH"
-            )
-        try:
-            self._model = YOLO(str(self.path), task="detect")
-        except Exception as exc:  # ultralytics raises many types; report them as one clear error
-            raise ModelLoadError(f"cannot load model {self.path}: {exc}") from exc
-        self._class_ids = sorted(COCO_IDS[c] for c in config.classes)
-        logger.info("model %s loaded for classes %s", self.path, [c.value for c in config.classes])
+    def detect(self, image: np.ndarray) -> list[Detection]: ...
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        results: Any = self._model.predict(
-            image,
-            imgsz=self.config.imgsz,
-            conf=self.config.confidence,
-            iou=self.config.iou,
-            classes=self._class_ids,
-            device=self.config.device,
-            verbose=False,
+    def detect_many(self, images: Iterable[np.ndarray]) -> list[list[Detection]]:
+        """One list per image, in order; a backend may run the images in parallel."""
+        ...
+
+
+def load_detector(config: ModelConfig) -> Detector:
+    """The backend named by `config.type` (a discriminated union, as Frigate registers its detectors)."""
+    if isinstance(config, OpenVinoModelConfig):
+        from detectors.yolo_openvino import OpenVinoDetector
+
+        return OpenVinoDetector(config)
+    from detectors.yolo_ultralytics import UltralyticsDetector
+
+    return UltralyticsDetector(config)
+
+
+def resolve_model_path(config: ModelBase) -> Path:
+    path = config.path or default_model_path()
+    if not path.exists():
+        raise ModelLoadError(
+            f"model weights not found at {path}; set detector.model.path in the config or SENTINEL_MODEL_PATH"
         )
-        return detections_from_arrays(
-            results[0].boxes.xyxy.cpu().numpy(), results[0].boxes.conf.cpu().numpy(), results[0].boxes.cls.cpu().numpy()
-        )
+    return path
 
 
 def detections_from_arrays(xyxy: np.ndarray, conf: np.ndarray, cls: np.ndarray) -> list[Detection]:

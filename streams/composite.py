@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from detectors.geometry import Box
-from detectors.model import YoloDetector
+from detectors.model import Detector
 from detectors.types import ObjectClass
 
 
@@ -39,7 +39,7 @@ def _frame(path: Path, index: int = 0) -> np.ndarray:
     return frame
 
 
-def _car_sprite(detector: YoloDetector, car_clip: Path) -> np.ndarray:
+def _car_sprite(detector: Detector, car_clip: Path) -> np.ndarray:
     frame = _frame(car_clip)
     cars = [d.box for d in detector.detect(frame) if d.cls is ObjectClass.CAR and d.confidence >= 0.6]
     best = max(cars, key=lambda b: b.width * b.height)
@@ -47,7 +47,7 @@ def _car_sprite(detector: YoloDetector, car_clip: Path) -> np.ndarray:
 
 
 def compose_person_at_car(
-    out: Path, detector: YoloDetector, street_clip: Path, car_clip: Path, seconds: float = 20.0, fps: float = 10.0
+    out: Path, detector: Detector, street_clip: Path, car_clip: Path, seconds: float = 20.0, fps: float = 10.0
 ) -> Composite:
     scene = _frame(street_clip)
     people = [d.box for d in detector.detect(scene) if d.cls is ObjectClass.PERSON and d.confidence >= 0.5]

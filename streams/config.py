@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from alerts.config import AlertsConfig
-from detectors.config import ContinuityConfig, LoiterConfig, ModelConfig, TrackerConfig
+from detectors.config import ContinuityConfig, LoiterConfig, ModelConfig, OpenVinoModelConfig, TrackerConfig
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +45,46 @@ class KafkaConfig(StrictModel):
         le=5000,
         description="Longest a worker's fetch waits for new records; every pipeline hop can pay it once",
     )
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="How every Kafka client of the service connects to the cluster"
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="SCRAM-SHA-512", description="SASL mechanism (SASL_* protocols only)"
+    )
+    sasl_username: str | None = Field(default=None, min_length=1, description="SASL user (SASL_* protocols)")
+    sasl_password: SecretStr | None = Field(
+        default=None, description="SASL password; set it with SENTINEL_KAFKA__SASL_PASSWORD, never in the file"
+    )
+    ssl_cafile: Path | None = Field(default=None, description="CA bundle that signed the brokers' certificates")
+    ssl_certfile: Path | None = Field(default=None, description="Client certificate for mutual TLS")
+    ssl_keyfile: Path | None = Field(default=None, description="Key of the client certificate")
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> KafkaConfig:
+        if self.security_protocol.startswith("SASL") and not (self.sasl_username and self.sasl_password):
+            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_username and sasl_password")
+        return self
+
+    @model_validator(mode="after")
+    def _client_cert_needs_key(self) -> KafkaConfig:
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("ssl_certfile and ssl_keyfile go together")
+        return self
 
 
 class RedisConfig(StrictModel):
-    url: str = Field(default="redis://127.0.0.1:6379/0", description="Redis URL (redis:// or rediss://)")
+    url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        pattern=r"^(redis|rediss|unix)://",
+        description="redis://[user:password@]host:port/db, rediss:// for TLS; the password is never logged",
+    )
     key_prefix: str = Field(default="sentinel:", min_length=1, max_length=64)
+    ssl_ca_certs: Path | None = Field(default=None, description="CA bundle for a rediss:// server certificate")
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL as logs and error messages may show it: any password replaced."""
+        return re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:***@", self.url)
 
 
 class CameraConfig(StrictModel):
@@ -59,7 +95,13 @@ class CameraConfig(StrictModel):
     fps: float = Field(default=5.0, gt=0.0, le=60.0, description="Frames per second sampled from the source")
     jpeg_quality: int = Field(default=85, ge=10, le=100, description="JPEG quality of frames on the frames topic")
     max_width: int | None = Field(
-        default=None, ge=160, le=8192, description="Downscale wider frames before encoding (saves broker and decode)"
+        default=1280,
+        ge=160,
+        le=8192,
+        description=(
+            "Detect resolution: wider frames are downscaled to this width before encoding (Frigate's 720p default);"
+            " evidence snapshots use it too. null keeps the camera's native size"
+        ),
     )
     queue_frames: int = Field(
         default=16, ge=1, le=10_000, description="Frames buffered before the oldest are dropped (live sources)"
@@ -68,7 +110,9 @@ class CameraConfig(StrictModel):
 
 
 class DetectorConfig(StrictModel):
-    model: ModelConfig = Field(default_factory=ModelConfig)
+    model: ModelConfig = Field(
+        default_factory=OpenVinoModelConfig, description="Detector backend, chosen by `type`: openvino or ultralytics"
+    )
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     reduced_decode: bool = Field(
         default=True,
@@ -78,6 +122,14 @@ class DetectorConfig(StrictModel):
     store_evidence_frames: bool = Field(
         default=True, description="Keep frames showing a person and a vehicle in Redis for alert snapshots"
     )
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _openvino_unless_typed(cls, value: Any) -> Any:
+        """`type` may be left out: the OpenVINO backend is the default."""
+        if isinstance(value, dict) and "type" not in value:
+            return {**value, "type": "openvino"}
+        return value
 
 
 class ObservabilityConfig(StrictModel):
@@ -165,17 +217,25 @@ def _first_error(exc: ValidationError) -> str:
 
 def load_config(path: Path | None = None) -> SiteConfig:
     """Read and validate the site config; with no path, defaults plus the environment."""
-    data: dict[str, Any] = {}
-    source = str(path) if path else "defaults"
-    if path is not None:
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of settings")
+    if path is None:
+        return config_from_text("", "defaults")
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {getattr(exc, 'strerror', None) or exc}") from exc
+    return config_from_text(text, str(path))
+
+
+def config_from_text(text: str, source: str) -> SiteConfig:
+    """Validate YAML text; every problem is one ConfigError whose message starts with `source`."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of settings")
+    if not all(isinstance(key, str) for key in data):
+        raise ConfigError(f"{source}: setting names must be strings, got {sorted(map(repr, data))}")
     if os.environ.get("REDIS_URL") and not os.environ.get("SENTINEL_REDIS__URL"):
         data.setdefault("redis", {})
         if isinstance(data["redis"], dict):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from detectors.config import ModelConfig
-from detectors.model import YoloDetector, default_model_path
+from detectors.config import OpenVinoModelConfig
+from detectors.model import default_model_path, load_detector
 from streams.composite import compose_person_at_car
 
 SHARED = Path.cwd().parent / "shared"
@@ -91,7 +91,7 @@ def demo(ctx: click.Context, out_dir: Path, shared: Path) -> None:
         err=True,
     )
     composite = compose_person_at_car(
-        out_dir / "person-at-car.mp4", YoloDetector(ModelConfig()), street, parked, seconds=40, fps=10
+        out_dir / "person-at-car.mp4", load_detector(OpenVinoModelConfig()), street, parked, seconds=40, fps=10
     )
     composite_out = out_dir / "3-person-at-car-alerts.jsonl"
     _replay_video(ctx, composite.path, "demo-composite", composite_out, snapshots)

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from alerts.channels import Channel, WebhookChannel
 from alerts.service import AlertService
 from alerts.store import AlertStore
-from detectors.model import YoloDetector
+from detectors.model import Detector, load_detector
 from streams.admin import ensure_topics
 from streams.agents import WorkerServices, register_agents
 from streams.app import Role, create_app
@@ -40,7 +40,12 @@ def kafka_bootstrap(config: SiteConfig) -> Iterator[str]:
 
 
 def make_store(config: SiteConfig) -> AlertStore:
-    client = aioredis.Redis.from_url(config.redis.url)
+    ca_certs = str(config.redis.ssl_ca_certs) if config.redis.ssl_ca_certs else None
+    client = (
+        aioredis.Redis.from_url(config.redis.url, ssl_ca_certs=ca_certs)
+        if ca_certs
+        else aioredis.Redis.from_url(config.redis.url)
+    )
     return AlertStore(
         client,
         config.alerts.retention_s,
@@ -70,7 +75,7 @@ class WorkerRuntime:
         bootstrap: str,
         roles: frozenset[Role],
         extra_channels: list[Channel] | None = None,
-        detector: YoloDetector | None = None,
+        detector: Detector | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.config = config
@@ -85,12 +90,12 @@ class WorkerRuntime:
     async def __aenter__(self) -> WorkerRuntime:
         topics = ensure_topics(self.bootstrap, self.config.kafka)
         store = make_store(self.config)
-        await check_redis(store, self.config.redis.url)
+        await check_redis(store, self.config.redis.redacted_url)
         services = WorkerServices(topics=topics, store=store, metrics=self.metrics)
         if Role.DETECT in self.roles:
             services.detect = DetectStage(
                 self.config,
-                self.detector or YoloDetector(self.config.detector.model),
+                self.detector or load_detector(self.config.detector.model),
                 store,
                 observe_inference=self.metrics.inference_seconds.observe,
             )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -17,11 +17,11 @@ from alerts.store import AlertStore
 from detectors.continuity import PersonContinuity, VehicleContinuity
 from detectors.geometry import Box
 from detectors.loitering import LoiterRule
-from detectors.model import YoloDetector
+from detectors.model import Detector
 from detectors.tracking import CameraTracker
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from streams.alerting import alert_from_incident
-from streams.config import SiteConfig
+from streams.config import DetectorConfig, SiteConfig
 from streams.records import FrameHeader, RecordError
 from streams.retry import TRANSIENT
 
@@ -34,16 +34,16 @@ def check_camera(config: SiteConfig, camera_id: str) -> None:
 
 
 class DetectStage:
-    """JPEG -> detections -> per-camera ByteTrack -> TrackFrame.
+    """JPEG -> detections -> per-camera ByteTrack -> TrackFrame, a micro-batch of frames at a time.
 
-    Two threads: JPEG decoding runs ahead in one while the model infers the previous frame in the other, so
-    decode time hides behind inference. Inference and tracking stay in one thread, in frame order.
+    Two threads: JPEG decoding runs ahead in one while the other hands each decoded frame to the detector as it
+    arrives (the OpenVINO backend keeps several in flight), then tracks them in frame order.
     """
 
     def __init__(
         self,
         config: SiteConfig,
-        detector: YoloDetector,
+        detector: Detector,
         store: AlertStore | None,
         observe_inference: Callable[[float], None] | None = None,
     ) -> None:
@@ -63,59 +63,74 @@ class DetectStage:
 
     async def process_many(self, frames: list[tuple[FrameHeader, bytes]]) -> list[TrackFrame | Exception]:
         """Frames in order; each result is the TrackFrame or the error (RecordError for bad input) of that frame."""
-        loop = asyncio.get_running_loop()
-        decodes: list[asyncio.Future[np.ndarray | None] | None] = []
-        for header, jpeg in frames:
-            if header.end_of_stream:
-                decodes.append(None)
-            else:
-                flags = _DECODE_FLAGS[self._reduction(header.width, header.height)]
-                decodes.append(loop.run_in_executor(self._decoder, _decode, jpeg, flags))
-        results: list[TrackFrame | Exception] = []
-        for (header, jpeg), decode in zip(frames, decodes, strict=True):
+        results: list[TrackFrame | Exception | None] = [None] * len(frames)
+        work: list[_Work] = []
+        for index, (header, jpeg) in enumerate(frames):
             try:
-                results.append(await self._finish(header, jpeg, decode))
-            except Exception as exc:  # reported per frame; the caller dead-letters it and goes on
-                results.append(exc)
-        return results
+                check_camera(self.config, header.camera_id)
+            except RecordError as exc:
+                results[index] = exc
+                continue
+            if header.end_of_stream:
+                self._trackers.pop(header.camera_id, None)
+                results[index] = _end_of_stream(header)
+                continue
+            reduction = jpeg_reduction(self.config.detector, header.width, header.height)
+            decode = self._decoder.submit(decode_jpeg, jpeg, reduction)
+            work.append(_Work(index, header, jpeg, reduction, self._tracker_for(header), decode))
+        if work:
+            loop = asyncio.get_running_loop()
+            tracked = await loop.run_in_executor(self._inference, self._infer, work)
+            for item, objects in zip(work, tracked, strict=True):
+                results[item.index] = objects if isinstance(objects, Exception) else await self._frame(item, objects)
+        return [r if r is not None else RuntimeError("frame not processed") for r in results]
 
-    async def _finish(
-        self, header: FrameHeader, jpeg: bytes, decode: asyncio.Future[np.ndarray | None] | None
-    ) -> TrackFrame:
-        check_camera(self.config, header.camera_id)
-        if decode is None:
-            self._trackers.pop(header.camera_id, None)
-            return TrackFrame(
-                camera_id=header.camera_id,
-                stream_id=header.stream_id,
-                seq=header.seq,
-                ts=header.ts,
-                width=max(header.width, 1),
-                height=max(header.height, 1),
-                end_of_stream=True,
-            )
-        image = await decode
-        if image is None:
-            raise RecordError(f"undecodable JPEG ({len(jpeg)} bytes)")
-        reduction = self._reduction(header.width, header.height)
-        tracker = self._tracker_for(header)
-        objects = await asyncio.get_running_loop().run_in_executor(
-            self._inference, self._infer, tracker, image, reduction
-        )
-        height, width = image.shape[:2]
+    def _infer(self, work: list[_Work]) -> list[list[TrackedObject] | Exception]:
+        """Inference thread: decoded frames stream into the detector, then each camera's tracker in order."""
+        started = time.perf_counter()
+        decoded: list[_Work] = []
+        out: list[list[TrackedObject] | Exception] = []
+
+        def images() -> Iterator[np.ndarray]:
+            for item in work:
+                image = item.decode.result()
+                if image is None:
+                    continue
+                item.size = (image.shape[1] * item.reduction, image.shape[0] * item.reduction)
+                decoded.append(item)
+                yield image
+
+        detections = iter(self.detector.detect_many(images()))
+        for item in work:
+            if decoded and decoded[0] is item:
+                decoded.pop(0)
+                found = next(detections)
+                if item.reduction != 1:
+                    found = [scale_detection(d, item.reduction) for d in found]
+                out.append(item.tracker.update(found))
+            else:
+                out.append(RecordError(f"undecodable JPEG ({len(item.jpeg)} bytes)"))
+        if self._observe_inference is not None:
+            per_frame = (time.perf_counter() - started) / len(work)
+            for _ in work:
+                self._observe_inference(per_frame)
+        return out
+
+    async def _frame(self, item: _Work, objects: list[TrackedObject]) -> TrackFrame:
+        header = item.header
         frame = TrackFrame(
             camera_id=header.camera_id,
             stream_id=header.stream_id,
             seq=header.seq,
             ts=header.ts,
-            width=width * reduction,
-            height=height * reduction,
+            width=item.size[0] if item.size else header.width,
+            height=item.size[1] if item.size else header.height,
             objects=objects,
         )
         if self.store is not None and self.config.detector.store_evidence_frames and _has_candidates(objects):
             try:
                 await self.store.put_frame(
-                    header.camera_id, header.stream_id, header.seq, jpeg, self.config.alerts.frame_buffer_s
+                    header.camera_id, header.stream_id, header.seq, item.jpeg, self.config.alerts.frame_buffer_s
                 )
             except TRANSIENT as exc:  # evidence is best effort: tracking must go on through a Redis outage
                 logger.warning("camera %s frame %s: evidence not kept (%s)", header.camera_id, header.seq, exc)
@@ -128,31 +143,54 @@ class DetectStage:
             self._trackers[header.camera_id] = current
         return current[1]
 
-    def _reduction(self, width: int, height: int) -> int:
-        """Largest JPEG decode scale (1, 2, 4) that still leaves the frame at least the model's input size."""
-        if not self.config.detector.reduced_decode or width % 4 or height % 4:
-            return 1  # only exact divisions, so boxes scale back to the original pixels
-        side = max(width, height)  # YOLO letterboxes the long side to imgsz
-        imgsz = self.config.detector.model.imgsz
-        return next((f for f in (4, 2) if side // f >= imgsz), 1)
-
-    def _infer(self, tracker: CameraTracker, image: np.ndarray, reduction: int) -> list[TrackedObject]:
-        started = time.perf_counter()
-        detections = self.detector.detect(image)
-        if reduction != 1:
-            detections = [scale_detection(d, reduction) for d in detections]
-        objects = tracker.update(detections)
-        if self._observe_inference is not None:
-            self._observe_inference(time.perf_counter() - started)
-        return objects
-
     def close(self) -> None:
         self._decoder.shutdown(wait=False)
         self._inference.shutdown(wait=False)
 
 
-def _decode(jpeg: bytes, flags: int) -> np.ndarray | None:
-    return cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), flags)
+@dataclass
+class _Work:
+    """One frame on its way through the detector; `size` is its decoded size in full-frame pixels."""
+
+    index: int
+    header: FrameHeader
+    jpeg: bytes
+    reduction: int
+    tracker: CameraTracker
+    decode: Future[np.ndarray | None]
+    size: tuple[int, int] | None = None
+
+
+def _end_of_stream(header: FrameHeader) -> TrackFrame:
+    return TrackFrame(
+        camera_id=header.camera_id,
+        stream_id=header.stream_id,
+        seq=header.seq,
+        ts=header.ts,
+        width=max(header.width, 1),
+        height=max(header.height, 1),
+        end_of_stream=True,
+    )
+
+
+def jpeg_reduction(config: DetectorConfig, width: int, height: int) -> int:
+    """Largest JPEG decode scale (1, 2, 4) that still leaves the frame at least the model's input size."""
+    if not config.reduced_decode or width % 4 or height % 4:
+        return 1  # only exact divisions, so boxes scale back to the original pixels
+    side = max(width, height)  # YOLO letterboxes the long side to imgsz
+    return next((f for f in (4, 2) if side // f >= config.model.imgsz), 1)
+
+
+def decode_jpeg(jpeg: bytes, reduction: int) -> np.ndarray | None:
+    """libjpeg scales while decoding (1/2, 1/4): several times cheaper than decoding full size and resizing.
+
+    None for anything that is not a decodable image, so the caller dead-letters it with its own reason."""
+    if not jpeg:
+        return None
+    try:
+        return cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), _DECODE_FLAGS[reduction])
+    except cv2.error:
+        return None
 
 
 _DECODE_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}

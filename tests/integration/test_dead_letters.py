@@ -8,7 +8,7 @@ import time
 import cv2
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from detectors.model import YoloDetector
+from detectors.model import load_detector
 from streams.app import WORKER_ROLES
 from streams.config import load_config
 from streams.records import DeadLetter, FrameHeader, decode_track_frame, encode_frame
@@ -38,7 +38,7 @@ async def _scenario(config, bootstrap: str) -> tuple[list[DeadLetter], list[int]
         encode_frame(header("cam-ok", 1), b"\x00\x01 not a jpeg"),
         encode_frame(header("cam-unknown", 2), jpeg),
     ]
-    async with WorkerRuntime(config, bootstrap, WORKER_ROLES, detector=YoloDetector(config.detector.model)) as rt:
+    async with WorkerRuntime(config, bootstrap, WORKER_ROLES, detector=load_detector(config.detector.model)) as rt:
         topics = rt.services.topics
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=16 * 1024 * 1024)
         consumer = AIOKafkaConsumer(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from detectors.config import ModelConfig
+from detectors.config import OpenVinoModelConfig
 from detectors.continuity import iou
-from detectors.model import YoloDetector
+from detectors.model import load_detector
 from streams.stages import scale_detection
 from tests.integration.conftest import CLIPS, MODEL
 
 
 def test_half_scale_decode_matches_full_decode(shared_data) -> None:
-    detector = YoloDetector(ModelConfig(path=MODEL))
+    detector = load_detector(OpenVinoModelConfig(path=MODEL))
     capture = cv2.VideoCapture(str(CLIPS / "street_people_1080p.mp4"))
     matched = total = 0
     for index in range(0, 150, 30):

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 
 from alerts.models import AlertEvent, AlertPhase, StreamEnd
-from detectors.model import YoloDetector
+from detectors.model import load_detector
 from streams.config import CameraConfig, SiteConfig
 from streams.records import FrameHeader, RecordError
 from streams.stages import DetectStage, RuleStage
@@ -48,7 +48,7 @@ def test_detect_stage_batch_keeps_order_and_isolates_bad_frames() -> None:
         accept_unknown_cameras=True,
         detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}},
     )
-    stage = DetectStage(config, YoloDetector(config.detector.model), store=None)
+    stage = DetectStage(config, load_detector(config.detector.model), store=None)
     capture = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
     ok, image = capture.read()
     capture.release()
