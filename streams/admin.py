@@ -12,6 +12,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaConfigurationError, TopicAlreadyExistsError
 
 from streams.config import KafkaConfig
+from streams.kafka_security import kafka_python_options
 from streams.topics import TopicNames
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,9 @@ logger = logging.getLogger(__name__)
 
 def ensure_topics(bootstrap: str, kafka: KafkaConfig) -> TopicNames:
     topics = TopicNames(kafka.topic_prefix)
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{kafka.group_id}-admin")
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id=f"{kafka.group_id}-admin", **kafka_python_options(kafka)
+    )
     try:
         existing = set(admin.list_topics())
         missing = [name for name in topics.all() if name not in existing]
@@ -58,6 +61,7 @@ class BrokerWatchdog:
                 bootstrap_servers=self.bootstrap,
                 client_id=f"{self.kafka.group_id}-watchdog",
                 request_timeout_ms=3000,
+                **kafka_python_options(self.kafka),
             )
         except KafkaConfigurationError:
             raise  # a programming error, not an outage

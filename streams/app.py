@@ -10,6 +10,7 @@ import faust
 import faust.transport.drivers.aiokafka as faust_aiokafka
 
 from streams.config import SiteConfig
+from streams.kafka_security import faust_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> fa
     app = faust.App(
         group_id_for(config, roles),
         broker=f"kafka://{bootstrap}",
+        broker_credentials=faust_credentials(kafka),
         autodiscover=False,
         web_enabled=False,
         store="memory://",

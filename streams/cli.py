@@ -16,6 +16,7 @@ from alerts.models import AlertPhase
 from streams.app import WORKER_ROLES, Role
 from streams.config import CameraConfig, ConfigError, SiteConfig, load_config
 from streams.ingest import SourceError, estimate_sampled_frames, open_capture
+from streams.kafka_security import aiokafka_options
 from streams.logfilter import RepeatFilter
 from streams.records import RecordError, encode_model
 from streams.replay import Replayer, ReplayResult, export_snapshots, replay_stream_id, summarize, write_alerts_jsonl
@@ -131,6 +132,7 @@ async def _replay(
                 progress=options.progress,
                 fetch_max_wait_ms=config.kafka.fetch_max_wait_ms,
                 pace_fps=options.pace_fps,
+                client_options=aiokafka_options(config.kafka),
             )
             topic = topics.frames if topic_of == "frames" else topics.tracks
             result = await replayer.run(topic, records, stream_id, total)  # type: ignore[arg-type]

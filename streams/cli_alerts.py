@@ -16,7 +16,7 @@ from streams.runtime import check_redis, make_store
 
 def _store(config_path: Path | None) -> tuple[AlertStore, str]:
     config = load_config(config_path)
-    return make_store(config), config.redis.url
+    return make_store(config), config.redis.redacted_url
 
 
 def _line(event: AlertEvent, suppressed: bool = False) -> str:

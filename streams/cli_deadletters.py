@@ -11,12 +11,14 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from streams.app import MAX_RECORD_BYTES
 from streams.config import SiteConfig, load_config
+from streams.kafka_security import aiokafka_options
 from streams.records import DeadLetter, RecordError, decode_model
 from streams.runtime import check_redis, make_store
 from streams.topics import TopicNames
@@ -42,7 +44,9 @@ def _bootstrap(config: SiteConfig) -> str:
     return config.kafka.bootstrap_servers
 
 
-async def read_letters(bootstrap: str, topic: str, stall_timeout_s: float = 15.0) -> list[Letter]:
+async def read_letters(
+    bootstrap: str, topic: str, stall_timeout_s: float = 15.0, options: dict[str, Any] | None = None
+) -> list[Letter]:
     """Every dead letter on the topic up to its current end; unreadable entries are reported, not fatal."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -51,6 +55,7 @@ async def read_letters(bootstrap: str, topic: str, stall_timeout_s: float = 15.0
         fetch_max_wait_ms=50,
         max_partition_fetch_bytes=MAX_RECORD_BYTES,
         fetch_max_bytes=MAX_RECORD_BYTES,
+        **(options or {}),
     )
     await consumer.start()
     try:
@@ -113,7 +118,11 @@ def list_letters(config_path: Path | None, stage: str | None, reason: str | None
     """Print the dead letters, oldest first."""
     config = load_config(config_path)
     topics = TopicNames(config.kafka.topic_prefix)
-    letters = _select(asyncio.run(read_letters(_bootstrap(config), topics.deadletter)), stage, reason)
+    letters = _select(
+        asyncio.run(read_letters(_bootstrap(config), topics.deadletter, options=aiokafka_options(config.kafka))),
+        stage,
+        reason,
+    )
     for letter in letters:
         record = letter.record
         if as_json:
@@ -139,10 +148,14 @@ def redrive(config_path: Path | None, stage: str | None, reason: str | None, dry
     topics = TopicNames(config.kafka.topic_prefix)
 
     async def run() -> tuple[int, int]:
-        letters = _select(await read_letters(bootstrap, topics.deadletter), stage, reason)
+        letters = _select(
+            await read_letters(bootstrap, topics.deadletter, options=aiokafka_options(config.kafka)), stage, reason
+        )
         store = make_store(config)
-        await check_redis(store, config.redis.url)
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=MAX_RECORD_BYTES)
+        await check_redis(store, config.redis.redacted_url)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, max_request_size=MAX_RECORD_BYTES, **aiokafka_options(config.kafka)
+        )
         await producer.start()
         sent = skipped = 0
         try:

@@ -14,6 +14,7 @@ from streams.admin import ensure_topics
 from streams.app import MAX_RECORD_BYTES
 from streams.config import CameraConfig, SiteConfig
 from streams.ingest import DropOldestBuffer, LiveCapture, encode_jpeg
+from streams.kafka_security import aiokafka_options
 from streams.observability import Metrics
 from streams.records import FrameHeader, encode_frame
 
@@ -71,7 +72,9 @@ async def run_live_ingest(config: SiteConfig, bootstrap: str, stop: asyncio.Even
         return
     # Create the topics before producing: a broker would otherwise auto-create them with its own partitions.
     topics = await asyncio.to_thread(ensure_topics, bootstrap, config.kafka)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=MAX_RECORD_BYTES, linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, max_request_size=MAX_RECORD_BYTES, linger_ms=5, **aiokafka_options(config.kafka)
+    )
     await producer.start()
     captures = []
     try:

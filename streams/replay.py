@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from tqdm import tqdm
@@ -68,6 +69,7 @@ class Replayer:
         progress: bool = True,
         fetch_max_wait_ms: int = 20,
         pace_fps: float | None = None,
+        client_options: dict[str, Any] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.topics = topics
@@ -77,6 +79,7 @@ class Replayer:
         self.progress = progress
         self.fetch_max_wait_ms = fetch_max_wait_ms  # the in-flight window waits on this follower's fetches
         self.pace_fps = pace_fps  # None: as fast as the pipeline takes them; else send like a live camera
+        self.client_options = client_options or {}  # security settings (streams.kafka_security)
 
     async def run(
         self, topic: str, records: Iterator[tuple[bytes, bytes, int]], stream_id: str, total: int | None = None
@@ -89,9 +92,14 @@ class Replayer:
             fetch_max_wait_ms=self.fetch_max_wait_ms,
             fetch_max_bytes=MAX_RECORD_BYTES,
             max_partition_fetch_bytes=MAX_RECORD_BYTES,
+            **self.client_options,
         )
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, max_request_size=MAX_RECORD_BYTES, linger_ms=2, acks=1
+            bootstrap_servers=self.bootstrap,
+            max_request_size=MAX_RECORD_BYTES,
+            linger_ms=2,
+            acks=1,
+            **self.client_options,
         )
         await consumer.start()
         await producer.start()

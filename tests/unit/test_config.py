@@ -26,6 +26,9 @@ def write(tmp_path: Path, text: str) -> Path:
         ("cameras:\n  - id: a\n    loitering: {dwel_s: 3}\n", "cameras[a].loitering"),
         ("- just\n- a list\n", "top level must be a mapping"),
         ("kafka: [unclosed\n", "not valid YAML"),
+        ("detector:\n  model: {type: tensorrt}\n", "detector.model: Input tag 'tensorrt'"),
+        ("detector:\n  model: {performance_hint: FAST}\n", "detector.model.openvino.performance_hint"),
+        ("detector:\n  model: {type: ultralytics, infer_requests: 2}\n", "ultralytics.infer_requests: Extra inputs"),
     ],
 )
 def test_invalid_configs(tmp_path: Path, text: str, message: str) -> None:
@@ -54,3 +57,16 @@ def test_per_camera_override_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_shipped_example_config_is_valid() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "deploy" / "site.example.yaml")
     assert config.cameras, "the example lists cameras"
+
+
+@pytest.mark.parametrize(
+    ("text", "backend", "device"),
+    [
+        ("{}\n", "openvino", "CPU"),
+        ("detector:\n  model: {imgsz: 320}\n", "openvino", "CPU"),
+        ("detector:\n  model: {type: ultralytics, path: yolo11n.pt}\n", "ultralytics", "cpu"),
+    ],
+)
+def test_detector_backend_is_chosen_by_type(tmp_path: Path, text: str, backend: str, device: str) -> None:
+    model = load_config(write(tmp_path, text)).detector.model
+    assert (model.type, model.device) == (backend, device)

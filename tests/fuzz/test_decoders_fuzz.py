@@ -1,0 +1,68 @@
+"""Every decoder either returns a validated record or raises its one clear error type, whatever the input.
+
+RecordError is what the agents turn into a dead letter; ConfigError is what the CLI prints. Any other exception
+would crash a worker or print a traceback, so it fails these tests. Example counts are bounded for CI;
+`bench/fuzz.py` runs 10,000 inputs per decoder.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from detectors.types import TrackFrame
+from streams.config import ConfigError, SiteConfig, config_from_text
+from streams.records import RecordError, decode_alert_record, decode_frame, decode_track_frame
+from streams.stages import decode_jpeg
+from tests.fuzz.strategies import ALERT_RECORDS, CONFIG_TEXTS, FRAME_RECORDS, JPEG_BYTES, TRACK_RECORDS
+
+CI = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _decodes_or_rejects(decoder, data: bytes):  # type: ignore[no-untyped-def]
+    try:
+        return decoder(data)
+    except RecordError as exc:
+        assert str(exc), "a dead-letter reason must say something"
+        return None
+
+
+@CI
+@given(FRAME_RECORDS)
+def test_frame_records(data: bytes) -> None:
+    decoded = _decodes_or_rejects(decode_frame, data)
+    if decoded is not None:
+        header, jpeg = decoded
+        assert np.isfinite(header.ts) and (jpeg or header.end_of_stream)
+
+
+@CI
+@given(TRACK_RECORDS)
+def test_track_records(data: bytes) -> None:
+    frame = _decodes_or_rejects(decode_track_frame, data)
+    if frame is not None:
+        assert isinstance(frame, TrackFrame) and np.isfinite(frame.ts)
+        assert all(np.isfinite([o.box.x1, o.box.y1, o.box.x2, o.box.y2]).all() for o in frame.objects)
+
+
+@CI
+@given(ALERT_RECORDS)
+def test_alert_records(data: bytes) -> None:
+    _decodes_or_rejects(decode_alert_record, data)
+
+
+@CI
+@given(JPEG_BYTES, st.sampled_from([1, 2, 4]))
+def test_jpeg_decode_gives_an_image_or_none(data: bytes, reduction: int) -> None:
+    image = decode_jpeg(data, reduction)
+    assert image is None or (image.ndim == 3 and image.shape[2] == 3)
+
+
+@CI
+@given(CONFIG_TEXTS)
+def test_config_texts(text: str) -> None:
+    try:
+        assert isinstance(config_from_text(text, "fuzz.yaml"), SiteConfig)
+    except ConfigError as exc:
+        assert str(exc).startswith("fuzz.yaml")
