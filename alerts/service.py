@@ -62,7 +62,13 @@ class AlertService:
         except DeliveryError as exc:
             entry["status"] = "failed"
             entry["error"] = str(exc)
-            logger.error("alert %s not delivered to %s: %s", event.alert_id, channel.name, exc)
+            logger.error(
+                "alert %s not delivered to %s: %s",
+                event.alert_id,
+                channel.name,
+                exc,
+                extra={"alert_id": event.alert_id, "camera_id": event.camera_id},
+            )
         entry["latency_ms"] = round((time.time() - started) * 1000, 1)
         if self._on_delivery is not None:
             self._on_delivery(channel.name, str(entry["status"]))

@@ -21,7 +21,11 @@ def render_snapshot(event: AlertEvent, frame_jpeg: bytes | None, quality: int = 
     if frame_jpeg:
         image = cv2.imdecode(np.frombuffer(frame_jpeg, dtype=np.uint8), cv2.IMREAD_COLOR)
         if image is None:
-            logger.warning("alert %s: evidence frame undecodable, drawing on a blank canvas", event.alert_id)
+            logger.warning(
+                "alert %s: evidence frame undecodable, drawing on a blank canvas",
+                event.alert_id,
+                extra={"alert_id": event.alert_id, "camera_id": event.camera_id},
+            )
     note = None
     if image is None:
         image = np.full((event.frame_height, event.frame_width, 3), 48, dtype=np.uint8)

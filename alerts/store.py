@@ -108,7 +108,12 @@ class AlertStore:
         if holder is not None and cast(bytes, holder).decode() == event.alert_id:
             return False
         await self.redis.set(marker, 1, ex=self.retention_s)
-        logger.info("alert %s suppressed: pair already alerted as %s within cooldown", event.alert_id, holder)
+        logger.info(
+            "alert %s suppressed: pair already alerted as %s within cooldown",
+            event.alert_id,
+            holder,
+            extra={"alert_id": event.alert_id, "camera_id": event.camera_id},
+        )
         return True
 
     async def get(self, alert_id: str) -> AlertEvent | None:

@@ -59,8 +59,15 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
     async def dead_letter(stage: str, reason: str, event: Any) -> None:
         message = event.message
         metrics.dead_letters.labels(stage).inc()
+        camera = event.key.decode(errors="replace") if isinstance(event.key, bytes) else None
         logger.warning(
-            "dead-lettering %s record %s/%s@%s: %s", stage, message.topic, message.partition, message.offset, reason
+            "dead-lettering %s record %s/%s@%s: %s",
+            stage,
+            message.topic,
+            message.partition,
+            message.offset,
+            reason,
+            extra={"camera_id": camera, "stage": stage},
         )
         record = DeadLetter.of(stage, reason, message.topic, event.value, event.key, message.partition, message.offset)
         await dlq_topic.send(key=event.key, value=encode_model(record))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +16,7 @@ from streams.app import WORKER_ROLES, Role
 from streams.config import CameraConfig, ConfigError, SiteConfig, load_config
 from streams.ingest import SourceError, estimate_sampled_frames, open_capture
 from streams.kafka_security import aiokafka_options
-from streams.logfilter import RepeatFilter
+from streams.logsetup import setup_logging
 from streams.records import RecordError, encode_model
 from streams.replay import Replayer, ReplayResult, export_snapshots, replay_stream_id, summarize, write_alerts_jsonl
 from streams.runtime import RedisUnavailable, WorkerRuntime, kafka_bootstrap
@@ -27,18 +26,6 @@ from streams.virat import ViratFormatError, virat_track_frames
 logger = logging.getLogger(__name__)
 
 EXPECTED_ERRORS = (ConfigError, SourceError, RecordError, RedisUnavailable, ViratFormatError)
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    libraries = ("faust", "mode", "aiokafka", "kafka")
-    for name in libraries:
-        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
-    for handler in logging.getLogger().handlers:  # a broker outage makes them log one line many times a second
-        handler.addFilter(RepeatFilter(libraries))
-    os.environ.setdefault("YOLO_OFFLINE", "1")
 
 
 def _parse_time(value: str) -> float:
@@ -76,9 +63,17 @@ config_option = click.option(
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log progress of the broker, workers and stages.")
-def main(verbose: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    envvar="SENTINEL_LOG_FORMAT",
+    show_default=True,
+    help="json: one object per line with camera_id / alert_id fields, for a log pipeline.",
+)
+def main(verbose: bool, log_format: str) -> None:
     """Community Sentinel: camera and door-access alerts for the community officer."""
-    _setup_logging(verbose)
+    setup_logging(verbose, "json" if log_format == "json" else "text")
 
 
 @main.command()

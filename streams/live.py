@@ -55,12 +55,14 @@ async def _send_camera(
             await producer.send(topic, value=encode_frame(header, jpeg), key=key)
             sent.inc()
         except KafkaError as exc:
-            logger.warning("camera %s: frame %s not sent: %s", camera.id, seq, exc)
+            logger.warning("camera %s: frame %s not sent: %s", camera.id, seq, exc, extra={"camera_id": camera.id})
         seq += 1
         dropped.inc(buffer.dropped - dropped_reported)
         dropped_reported = buffer.dropped
         if time.monotonic() - last_report > 60:
-            logger.info("camera %s: %s frames sent, %s dropped", camera.id, seq, buffer.dropped)
+            logger.info(
+                "camera %s: %s frames sent, %s dropped", camera.id, seq, buffer.dropped, extra={"camera_id": camera.id}
+            )
             last_report = time.monotonic()
 
 

@@ -133,7 +133,13 @@ class DetectStage:
                     header.camera_id, header.stream_id, header.seq, item.jpeg, self.config.alerts.frame_buffer_s
                 )
             except TRANSIENT as exc:  # evidence is best effort: tracking must go on through a Redis outage
-                logger.warning("camera %s frame %s: evidence not kept (%s)", header.camera_id, header.seq, exc)
+                logger.warning(
+                    "camera %s frame %s: evidence not kept (%s)",
+                    header.camera_id,
+                    header.seq,
+                    exc,
+                    extra={"camera_id": header.camera_id},
+                )
         return frame
 
     def _tracker_for(self, header: FrameHeader) -> CameraTracker:
