@@ -1,0 +1,143 @@
+"""Soak: `sentinel run` (all roles, embedded broker) on looped shared clips as live cameras, for an hour.
+
+Every minute it prints the service's RSS (worker + broker), frames sent / processed / dropped in that minute,
+the largest consumer lag, alert events and dead letters so far, read from the service's own /metrics.
+
+    .venv/bin/python bench/soak.py [--minutes 60] [--cameras 4] [--fps 5]
+
+Not part of CI. One camera shows a real person held beside a real parked car (composite of the shared clips,
+dwell threshold 8 s on that camera) so alerts keep coming; the others loop the shared clips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+from streams.broker import free_port  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+HEADER = "| minute | RSS MB | sent/min | processed/min | dropped/min | max lag | alert starts | events | dead letters |"
+CLIPS = ["street_people_1080p.mp4", "residential_street_parked_cars.mp4", "virat_plaza_people_seated.avi"]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the worker and its Tansu broker)."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            pending.extend(int(c) for c in children)
+        except (OSError, AttributeError):
+            continue
+    return total / 1024
+
+
+def scrape(port: int) -> dict[str, float]:
+    """Sums of each metric family of interest (over labels), and the max consumer lag."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    sums: dict[str, float] = {}
+    lag = 0.0
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        family = name.split("{")[0]
+        if family == "sentinel_consumer_lag":
+            lag = max(lag, float(value))
+        elif family.endswith("_total"):
+            sums[family] = sums.get(family, 0.0) + float(value)
+            phase = re.search(r'phase="(\w+)"', name)
+            if family == "sentinel_alert_events_total" and phase:
+                key = f"alerts_{phase.group(1)}"
+                sums[key] = sums.get(key, 0.0) + float(value)
+    sums["lag"] = lag
+    return sums
+
+
+def write_config(path: Path, cameras: int, fps: float, port: int) -> None:
+    from detectors.config import OpenVinoModelConfig
+    from detectors.model import load_detector
+    from streams.composite import compose_person_at_car
+
+    composite = compose_person_at_car(
+        Path("/tmp/sentinel-soak-person-at-car.mp4"),
+        load_detector(OpenVinoModelConfig()),
+        SHARED / "clips" / CLIPS[0],
+        SHARED / "clips" / CLIPS[1],
+        seconds=40,
+        fps=10,
+    )
+    entries = [{"id": "soak-at-car", "source": str(composite.path), "fps": fps, "loitering": {"dwell_s": 8}}]
+    for index in range(cameras - 1):
+        entries.append({"id": f"soak-{index}", "source": str(SHARED / "clips" / CLIPS[index % 3]), "fps": fps})
+    config = {"site_id": "soak", "cameras": entries, "observability": {"host": "127.0.0.1", "port": port}}
+    path.write_text(yaml.safe_dump(config))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=60)
+    parser.add_argument("--cameras", type=int, default=4)
+    parser.add_argument("--fps", type=float, default=5.0)
+    args = parser.parse_args()
+    port = free_port()
+    config = Path("/tmp/sentinel-soak.yaml")
+    write_config(config, args.cameras, args.fps, port)
+    log = open("/tmp/sentinel-soak.log", "w")  # noqa: SIM115 - kept open for the child's lifetime
+    service = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "sentinel"), "run", "--config", str(config)], stdout=log, stderr=log
+    )
+    print(
+        f"soak: {args.cameras} cameras x {args.fps:g} fps for {args.minutes:g} min; service log /tmp/sentinel-soak.log"
+    )
+    print(
+        "| minute | RSS MB | sent/min | processed/min | dropped/min | max lag | alert starts | events | dead letters |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    previous: dict[str, float] = {}
+    started = time.monotonic()
+    try:
+        for minute in range(1, int(args.minutes) + 1):
+            time.sleep(max(0.0, started + minute * 60 - time.monotonic()))
+            if service.poll() is not None:
+                raise SystemExit(f"the service exited with {service.returncode}; see /tmp/sentinel-soak.log")
+            try:
+                now = scrape(port)
+            except OSError as exc:
+                print(f"| {minute} | metrics unreachable: {exc} |", flush=True)
+                continue
+            sent, processed, dropped = (
+                int(now.get(f"sentinel_frames_{kind}_total", 0) - previous.get(f"sentinel_frames_{kind}_total", 0))
+                for kind in ("sent", "processed", "dropped")
+            )
+            print(
+                f"| {minute} | {rss_mb(service.pid):.0f} | {sent} | {processed} | {dropped} | "
+                f"{now['lag']:.0f} | {now.get('alerts_start', 0):.0f} | "
+                f"{now.get('sentinel_alert_events_total', 0):.0f} | {now.get('sentinel_dead_letters_total', 0):.0f} |",
+                flush=True,
+            )
+            previous = now
+    finally:
+        service.send_signal(signal.SIGTERM)
+        print(f"service exit code after SIGTERM: {service.wait(timeout=60)}")
+
+
+if __name__ == "__main__":
+    main()
