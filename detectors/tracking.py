@@ -45,7 +45,13 @@ class _BoxArray:
 
 
 class CameraTracker:
-    """One ByteTrack instance per camera stream; track ids start at 1 for every new stream."""
+    """One ByteTrack instance per camera stream; track ids start at 1 for every new stream.
+
+    ultralytics counts track ids in one class-level counter shared by every tracker, and resets it whenever
+    a tracker is created: with several cameras in one worker, a new stream on one camera would hand out ids
+    still in use on another. Each tracker keeps its own counter and swaps it in around its update (updates run
+    in one thread). The counter is part of the tracker's state, so a pickled tracker resumes exactly.
+    """
 
     def __init__(self, config: TrackerConfig, fps: float) -> None:
         from ultralytics.trackers.byte_tracker import BYTETracker
@@ -61,12 +67,22 @@ class CameraTracker:
             fuse_score=config.fuse_score,
         )
         self._tracker = BYTETracker(args)
+        self._last_id = 0
+
+    def _update_with_own_ids(self, boxes: _BoxArray) -> np.ndarray:
+        from ultralytics.trackers.basetrack import BaseTrack
+
+        BaseTrack._count = self._last_id
+        try:
+            return np.asarray(self._tracker.update(boxes))
+        finally:
+            self._last_id = BaseTrack._count
 
     def update(self, detections: list[Detection]) -> list[TrackedObject]:
         data = np.array(
             [[*d.box.as_list(), d.confidence, COCO_IDS[d.cls]] for d in detections], dtype=np.float32
         ).reshape(-1, 6)
-        tracks = self._tracker.update(_BoxArray(data))
+        tracks = self._update_with_own_ids(_BoxArray(data))
         objects = []
         for x1, y1, x2, y2, track_id, score, class_id, _idx in np.asarray(tracks).reshape(-1, 8).tolist():
             object_class = CLASS_BY_COCO_ID.get(int(class_id))

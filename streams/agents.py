@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -13,6 +15,7 @@ from alerts.models import StreamEnd
 from alerts.service import AlertService
 from alerts.store import AlertStore
 from streams.app import Role
+from streams.checkpoints import Position, StageCheckpoints
 from streams.observability import Metrics
 from streams.records import (
     DeadLetter,
@@ -23,7 +26,7 @@ from streams.records import (
     encode_model,
 )
 from streams.retry import retry_transient
-from streams.stages import DetectStage, RuleStage
+from streams.stages import DetectStage, DuplicateRecord, RuleStage
 from streams.topics import TopicNames
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,12 @@ class WorkerServices:
     rules: RuleStage | None = None
     alerts: AlertService | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    checkpoints: dict[Role, StageCheckpoints] = field(default_factory=dict)
+
+
+def position_of(event: Any) -> Position:
+    message = event.message
+    return Position(message.topic, message.partition, message.offset)
 
 
 def _raw_topic(app: faust.App, name: str) -> Any:
@@ -74,6 +83,7 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
 
     if Role.DETECT in roles and services.detect is not None:
         detect_stage = services.detect
+        detect_checkpoints = services.checkpoints.get(Role.DETECT)
 
         @app.agent(frames_topic, name="detect")
         async def detect(stream: Any) -> None:
@@ -82,12 +92,19 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                 batch = []
                 for event in events:
                     try:
-                        batch.append((event, decode_frame(event.value)))
+                        frame = decode_frame(event.value)
                     except RecordError as exc:
                         await dead_letter("detect", str(exc), event)
+                        continue
+                    if detect_checkpoints is not None:
+                        await detect_checkpoints.prepare(frame[0].camera_id, position_of(event))
+                    batch.append((event, frame))
                 results = await detect_stage.process_many([frame for _, frame in batch])
+                sent: list[Awaitable[Any]] = []
                 for (event, _), result in zip(batch, results, strict=True):
-                    if isinstance(result, RecordError):
+                    if isinstance(result, DuplicateRecord):
+                        logger.info("detect skipped a repeat: %s", result)
+                    elif isinstance(result, RecordError):
                         await dead_letter("detect", str(result), event)
                     elif isinstance(result, Exception):  # the worker must keep going; the record is kept
                         logger.error(
@@ -96,16 +113,33 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                         await dead_letter("detect", f"{type(result).__name__}: {result}", event)
                     else:
                         metrics.frames_processed.labels(result.camera_id).inc()
-                        await tracks_topic.send(key=result.camera_id.encode(), value=encode_model(result))
+                        sent.append(await tracks_topic.send(key=result.camera_id.encode(), value=encode_model(result)))
+                if detect_checkpoints is not None:
+                    await asyncio.gather(*sent)  # outputs acknowledged before the state that reflects them is saved
+                    last = {header.camera_id: position_of(event) for event, (header, _) in batch}
+                    for camera_id, position in last.items():
+                        await detect_checkpoints.save(camera_id, position)
 
     if Role.RULES in roles and services.rules is not None:
         rule_stage = services.rules
+        rules_checkpoints = services.checkpoints.get(Role.RULES)
 
         @app.agent(tracks_topic, name="rules")
         async def rules(stream: Any) -> None:
             async for event in stream.events():
                 try:
-                    outputs = rule_stage.process(decode_track_frame(event.value))
+                    frame = decode_track_frame(event.value)
+                except RecordError as exc:
+                    await dead_letter("rules", str(exc), event)
+                    continue
+                position = position_of(event)
+                if rules_checkpoints is not None:
+                    await rules_checkpoints.prepare(frame.camera_id, position)
+                try:
+                    outputs = rule_stage.process(frame)
+                except DuplicateRecord as exc:
+                    logger.info("rules skipped a repeat: %s", exc)
+                    continue
                 except RecordError as exc:
                     await dead_letter("rules", str(exc), event)
                     continue
@@ -113,8 +147,10 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                     logger.exception("rules failed on %s@%s", event.message.partition, event.message.offset)
                     await dead_letter("rules", f"{type(exc).__name__}: {exc}", event)
                     continue
-                for record in outputs:
-                    await alerts_topic.send(key=record.camera_id.encode(), value=encode_model(record))
+                sent = [await alerts_topic.send(key=r.camera_id.encode(), value=encode_model(r)) for r in outputs]
+                if rules_checkpoints is not None:
+                    await asyncio.gather(*sent)  # alerts acknowledged before the state that raised them is saved
+                    await rules_checkpoints.save(frame.camera_id, position)
 
     if Role.DELIVER in roles and services.alerts is not None and services.store is not None:
         alert_service, store = services.alerts, services.store

@@ -112,6 +112,7 @@ async def _replay(
     topic_of: str,
     roles: frozenset[Role],
     records: object,
+    camera_id: str,
     stream_id: str,
     total: int | None,
     options: ReplayOptions,
@@ -119,6 +120,8 @@ async def _replay(
     with kafka_bootstrap(config) as bootstrap:
         async with WorkerRuntime(config, bootstrap, roles) as runtime:
             assert runtime.services is not None and runtime.services.store is not None
+            for checkpoints in runtime.services.checkpoints.values():
+                await checkpoints.clear(camera_id)  # a replay starts the camera afresh, never from an earlier run
             topics = runtime.services.topics
             replayer = Replayer(
                 bootstrap,
@@ -191,7 +194,7 @@ def replay(
     records = video_records(video, camera_id, stream_id, camera.fps, start_ts, camera.jpeg_quality, camera.max_width)
     total = estimate_sampled_frames(str(video), camera.fps)
     options = ReplayOptions(progress, snapshots, camera.fps * speed if speed else None)
-    result = _run(_replay(config, "frames", frozenset(WORKER_ROLES), records, stream_id, total, options))
+    result = _run(_replay(config, "frames", frozenset(WORKER_ROLES), records, camera_id, stream_id, total, options))
     _report(result, out)  # type: ignore[arg-type]
 
 
@@ -220,6 +223,7 @@ def replay_tracks(
             "tracks",
             roles,
             track_records(tracks, stream_id),
+            camera_id,
             stream_id,
             total,
             ReplayOptions(progress, snapshots),

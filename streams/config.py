@@ -132,6 +132,15 @@ class DetectorConfig(StrictModel):
         return value
 
 
+class RecoveryConfig(StrictModel):
+    """Stage state saved to Redis after each record, so a killed worker resumes without losing an alert."""
+
+    enabled: bool = Field(default=True, description="Checkpoint detect and rules state (off: a restart forgets)")
+    checkpoint_ttl_s: int = Field(
+        default=7 * 24 * 3600, ge=60, le=90 * 24 * 3600, description="How long a silent camera's state is kept"
+    )
+
+
 class ObservabilityConfig(StrictModel):
     host: str = Field(default="0.0.0.0", description="Address of the health and metrics endpoints")
     port: int = Field(
@@ -156,6 +165,7 @@ class SiteConfig(BaseSettings):
     loitering: LoiterConfig = Field(default_factory=LoiterConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
     cameras: tuple[CameraConfig, ...] = Field(default=(), description="Cameras of this site")
     accept_unknown_cameras: bool = Field(
         default=False, description="Process frames of cameras not listed here instead of dead-lettering them"

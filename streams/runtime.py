@@ -18,6 +18,7 @@ from streams.admin import ensure_topics
 from streams.agents import WorkerServices, register_agents
 from streams.app import Role, create_app
 from streams.broker import EmbeddedBroker
+from streams.checkpoints import StageCheckpoints, Stateful
 from streams.config import SiteConfig
 from streams.observability import Metrics, faust_lag
 from streams.stages import DetectStage, RuleStage
@@ -101,6 +102,14 @@ class WorkerRuntime:
             )
         if Role.RULES in self.roles:
             services.rules = RuleStage(self.config)
+        if self.config.recovery.enabled:
+            stages: dict[Role, Stateful | None] = {Role.DETECT: services.detect, Role.RULES: services.rules}
+            group = self.config.kafka.group_id
+            for role, stage in stages.items():
+                if stage is not None:
+                    services.checkpoints[role] = StageCheckpoints(
+                        store.redis, store.prefix, group, role.value, stage, self.config.recovery.checkpoint_ttl_s
+                    )
         if Role.DELIVER in self.roles:
             channels: list[Channel] = [WebhookChannel(w) for w in self.config.alerts.webhooks]
             services.alerts = AlertService(

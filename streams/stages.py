@@ -51,7 +51,7 @@ class DetectStage:
         self.detector = detector
         self.store = store
         self._observe_inference = observe_inference
-        self._trackers: dict[str, tuple[str, CameraTracker]] = {}
+        self._cameras: dict[str, _CameraTrack] = {}
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
 
@@ -71,13 +71,20 @@ class DetectStage:
             except RecordError as exc:
                 results[index] = exc
                 continue
+            camera = self._camera_for(header)
+            if header.seq <= camera.last_seq:
+                results[index] = DuplicateRecord(f"{header.camera_id}/{header.stream_id} frame {header.seq} seen")
+                continue
+            camera.last_seq = header.seq
             if header.end_of_stream:
-                self._trackers.pop(header.camera_id, None)
+                camera.tracker = None  # ended: only the sequence is kept, so the stream's records read again skip
                 results[index] = _end_of_stream(header)
                 continue
+            if camera.tracker is None:
+                camera.tracker = CameraTracker(self.config.detector.tracker, header.fps)
             reduction = jpeg_reduction(self.config.detector, header.width, header.height)
             decode = self._decoder.submit(decode_jpeg, jpeg, reduction)
-            work.append(_Work(index, header, jpeg, reduction, self._tracker_for(header), decode))
+            work.append(_Work(index, header, jpeg, reduction, camera.tracker, decode))
         if work:
             loop = asyncio.get_running_loop()
             tracked = await loop.run_in_executor(self._inference, self._infer, work)
@@ -142,16 +149,39 @@ class DetectStage:
                 )
         return frame
 
-    def _tracker_for(self, header: FrameHeader) -> CameraTracker:
-        current = self._trackers.get(header.camera_id)
-        if current is None or current[0] != header.stream_id:
-            current = (header.stream_id, CameraTracker(self.config.detector.tracker, header.fps))
-            self._trackers[header.camera_id] = current
-        return current[1]
+    def _camera_for(self, header: FrameHeader) -> _CameraTrack:
+        """The camera's tracking state; a new stream (a camera or replay restart) starts a fresh tracker."""
+        current = self._cameras.get(header.camera_id)
+        if current is None or current.stream_id != header.stream_id:
+            current = _CameraTrack(header.stream_id, CameraTracker(self.config.detector.tracker, header.fps))
+            self._cameras[header.camera_id] = current
+        return current
+
+    def export_state(self, camera_id: str) -> object:
+        return self._cameras.get(camera_id)
+
+    def restore_state(self, camera_id: str, state: object) -> None:
+        if isinstance(state, _CameraTrack):
+            self._cameras[camera_id] = state
+        else:
+            self._cameras.pop(camera_id, None)
 
     def close(self) -> None:
         self._decoder.shutdown(wait=False)
         self._inference.shutdown(wait=False)
+
+
+class DuplicateRecord(Exception):
+    """A record already processed (a producer retry, or a re-read after a restart); skipped, not dead-lettered."""
+
+
+@dataclass
+class _CameraTrack:
+    """Per camera: its current stream, tracker and the last frame seen, so repeats are recognised."""
+
+    stream_id: str
+    tracker: CameraTracker | None
+    last_seq: int = -1
 
 
 @dataclass
@@ -220,6 +250,8 @@ class _CameraRules:
     vehicles: VehicleContinuity
     people: PersonContinuity
     loitering: LoiterRule
+    stream_id: str = ""
+    last_seq: int = -1
 
 
 class RuleStage:
@@ -238,6 +270,9 @@ class RuleStage:
                 PersonContinuity(self.config.continuity),
                 LoiterRule(self.config.loiter_for(frame.camera_id), frame.camera_id),
             )
+        if frame.stream_id == camera.stream_id and frame.seq <= camera.last_seq:
+            raise DuplicateRecord(f"{frame.camera_id}/{frame.stream_id} track frame {frame.seq} seen")
+        camera.stream_id, camera.last_seq = frame.stream_id, frame.seq
         resolved = camera.people.resolve(camera.vehicles.resolve(frame))
         out: list[AlertEvent | StreamEnd] = [
             alert_from_incident(self.config.site_id, incident) for incident in camera.loitering.process(resolved)
@@ -245,3 +280,12 @@ class RuleStage:
         if frame.end_of_stream:
             out.append(StreamEnd(camera_id=frame.camera_id, stream_id=frame.stream_id, ts=frame.ts))
         return out
+
+    def export_state(self, camera_id: str) -> object:
+        return self._cameras.get(camera_id)
+
+    def restore_state(self, camera_id: str, state: object) -> None:
+        if isinstance(state, _CameraRules):
+            self._cameras[camera_id] = state
+        else:
+            self._cameras.pop(camera_id, None)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +144,28 @@ def virat_tracks(tmp_path: Path, every: int = 3) -> Path:
     path = tmp_path / "virat.tracks.jsonl"
     path.write_text("".join(line + "\n" for i, line in enumerate(lines) if i % every == 0))
     return path
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """A webhook endpoint: records every POST as (headers with the path under "Path", body)."""
+
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server API
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append(({**dict(self.headers), "Path": self.path}, body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
+    _Receiver.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Receiver.received
+    server.shutdown()

@@ -11,14 +11,11 @@ import hashlib
 import hmac
 import json
 import math
-import threading
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 
 from tests.integration.conftest import VIRAT, virat_tracks
 
@@ -80,29 +77,6 @@ def _parked(history: list[tuple[float, float, float, float]], t: float) -> bool:
     anchor = older[-1][0]
     _, nx, ny, diag = history[-1]
     return all(math.hypot(cx - nx, cy - ny) <= SHIFT * diag for ht, cx, cy, _ in history if ht >= anchor)
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server API
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append((dict(self.headers), body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
-@pytest.fixture
-def webhook():
-    _Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Receiver.received
-    server.shutdown()
 
 
 def test_virat_alerts_match_ground_truth(make_site, tmp_path: Path, webhook) -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 from pathlib import Path
 
 import cv2
+import pytest
 
 from alerts.models import AlertEvent, AlertPhase, StreamEnd
 from detectors.model import load_detector
 from streams.config import CameraConfig, SiteConfig
 from streams.records import FrameHeader, RecordError
-from streams.stages import DetectStage, RuleStage
+from streams.stages import DetectStage, DuplicateRecord, RuleStage
 from tests.builders import CAR_BOX, SceneBuilder, car, person_at
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -68,3 +70,59 @@ def test_detect_stage_batch_keeps_order_and_isolates_bad_frames() -> None:
     assert any(o.cls.value == "car" for o in results[0].objects)
     assert {o.track_id for o in results[0].objects} <= {o.track_id for o in results[2].objects}, "tracks persist"
     assert results[3].end_of_stream
+
+
+def _scene() -> list:
+    return (
+        SceneBuilder()
+        .frames(5, lambda t: [car()])
+        .frames(15, lambda t: [car(), person_at(3, CAR_BOX.x2 + 10, CAR_BOX.y2)])
+        .end()
+    )
+
+
+def _rules() -> RuleStage:
+    return RuleStage(SiteConfig(cameras=(CameraConfig(id="cam-test", loitering={"dwell_s": 10}),)))
+
+
+def test_rule_state_restored_in_a_new_stage_gives_the_same_alerts() -> None:
+    frames = _scene()
+    whole = _rules()
+    uninterrupted = [r for f in frames for r in whole.process(f)]
+    before, after = _rules(), _rules()
+    first = [r for f in frames[:12] for r in before.process(f)]
+    after.restore_state("cam-test", pickle.loads(pickle.dumps(before.export_state("cam-test"))))
+    assert first + [r for f in frames[12:] for r in after.process(f)] == uninterrupted
+
+
+@pytest.mark.parametrize("repeat", [0, 7, 11])
+def test_rule_stage_skips_a_frame_it_has_taken_in(repeat: int) -> None:
+    frames = _scene()
+    stage = _rules()
+    for frame in frames[:12]:
+        stage.process(frame)
+    with pytest.raises(DuplicateRecord):
+        stage.process(frames[repeat])
+    stage.restore_state("cam-test", None)
+    assert stage.process(frames[repeat]) == [], "cleared state takes the frame as the start of a stream"
+
+
+def test_detect_stage_skips_repeated_frames() -> None:
+    config = SiteConfig(
+        cameras=(CameraConfig(id="cam-test"),),
+        detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}},
+    )
+    stage = DetectStage(config, load_detector(config.detector.model), store=None)
+    capture = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
+    ok, image = capture.read()
+    capture.release()
+    jpeg = cv2.imencode(".jpg", image)[1].tobytes()
+    header = FrameHeader(camera_id="cam-test", stream_id="s", seq=4, ts=1.0, width=640, height=352, fps=5)
+    first, repeat = asyncio.run(stage.process_many([(header, jpeg), (header, jpeg)]))
+    assert not isinstance(first, Exception) and isinstance(repeat, DuplicateRecord)
+    restored = DetectStage(config, stage.detector, store=None)
+    restored.restore_state("cam-test", pickle.loads(pickle.dumps(stage.export_state("cam-test"))))
+    (again,) = asyncio.run(restored.process_many([(header, jpeg)]))
+    assert isinstance(again, DuplicateRecord), "the restored state knows the frame"
+    stage.close()
+    restored.close()
