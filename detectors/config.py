@@ -64,6 +64,28 @@ class UltralyticsModelConfig(ModelBase):
 ModelConfig = Annotated[OpenVinoModelConfig | UltralyticsModelConfig, Field(discriminator="type")]
 
 
+class MotionConfig(StrictModel):
+    """Motion gating: a still frame reuses the last tracks instead of running the model (Frigate's approach)."""
+
+    enabled: bool = Field(default=True, description="Skip the model on frames with no motion since the last run")
+    max_interval_s: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=60.0,
+        description="The model runs at least this often per camera anyway (event time), so nothing slow is missed",
+    )
+    width: int = Field(default=320, ge=64, le=1920, description="Width the frame is shrunk to before comparing")
+    pixel_threshold: int = Field(
+        default=20, ge=1, le=255, description="Grey-level change that counts a pixel as changed (above sensor noise)"
+    )
+    area_ratio: float = Field(
+        default=0.0005,
+        gt=0.0,
+        le=1.0,
+        description="Share of changed pixels that counts as motion: 0.05 % of 320x180 is 29 px, a distant walker",
+    )
+
+
 class TrackerConfig(StrictModel):
     """ByteTrack thresholds (ultralytics names); the lost-track buffer is in seconds so it holds at any fps."""
 

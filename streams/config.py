@@ -16,7 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from alerts.config import AlertsConfig
-from detectors.config import ContinuityConfig, LoiterConfig, ModelConfig, OpenVinoModelConfig, TrackerConfig
+from detectors.config import (
+    ContinuityConfig,
+    LoiterConfig,
+    ModelConfig,
+    MotionConfig,
+    OpenVinoModelConfig,
+    TrackerConfig,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +121,7 @@ class DetectorConfig(StrictModel):
         default_factory=OpenVinoModelConfig, description="Detector backend, chosen by `type`: openvino or ultralytics"
     )
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    motion: MotionConfig = Field(default_factory=MotionConfig)
     reduced_decode: bool = Field(
         default=True,
         description="Decode JPEGs at 1/2 or 1/4 scale when the frame is still at least the model input size "

@@ -27,7 +27,16 @@ class Metrics:
             "sentinel_frames_dropped", "Frames dropped by ingest because sending fell behind", ["camera"], registry=r
         )
         self.frames_processed = Counter(
-            "sentinel_frames_processed", "Frames run through the model and tracker", ["camera"], registry=r
+            "sentinel_frames_processed",
+            "Frames through the detect stage (model or motion gate)",
+            ["camera"],
+            registry=r,
+        )
+        self.frames_still = Counter(
+            "sentinel_frames_still",
+            "Frames the motion gate found still: the model skipped, the camera's last tracks repeated",
+            ["camera"],
+            registry=r,
         )
         self.inference_seconds = Histogram(
             "sentinel_inference_seconds",

@@ -99,6 +99,7 @@ class WorkerRuntime:
                 self.detector or load_detector(self.config.detector.model),
                 store,
                 observe_inference=self.metrics.inference_seconds.observe,
+                count_still=lambda camera: self.metrics.frames_still.labels(camera).inc(),
             )
         if Role.RULES in self.roles:
             services.rules = RuleStage(self.config)

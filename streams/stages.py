@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -18,6 +18,7 @@ from detectors.continuity import PersonContinuity, VehicleContinuity
 from detectors.geometry import Box
 from detectors.loitering import LoiterRule
 from detectors.model import Detector
+from detectors.motion import MotionGate
 from detectors.tracking import CameraTracker
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from streams.alerting import alert_from_incident
@@ -46,11 +47,14 @@ class DetectStage:
         detector: Detector,
         store: AlertStore | None,
         observe_inference: Callable[[float], None] | None = None,
+        count_still: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
         self.detector = detector
         self.store = store
         self._observe_inference = observe_inference
+        self._count_still = count_still
+        self.still_frames = 0
         self._cameras: dict[str, _CameraTrack] = {}
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
@@ -77,14 +81,15 @@ class DetectStage:
                 continue
             camera.last_seq = header.seq
             if header.end_of_stream:
-                camera.tracker = None  # ended: only the sequence is kept, so the stream's records read again skip
+                camera.tracker = camera.gate = None  # ended: only the sequence is kept, so repeats still skip
                 results[index] = _end_of_stream(header)
                 continue
             if camera.tracker is None:
                 camera.tracker = CameraTracker(self.config.detector.tracker, header.fps)
+                camera.gate = self._gate()
             reduction = jpeg_reduction(self.config.detector, header.width, header.height)
             decode = self._decoder.submit(decode_jpeg, jpeg, reduction)
-            work.append(_Work(index, header, jpeg, reduction, camera.tracker, decode))
+            work.append(_Work(index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode))
         if work:
             loop = asyncio.get_running_loop()
             tracked = await loop.run_in_executor(self._inference, self._infer, work)
@@ -93,7 +98,10 @@ class DetectStage:
         return [r if r is not None else RuntimeError("frame not processed") for r in results]
 
     def _infer(self, work: list[_Work]) -> list[list[TrackedObject] | Exception]:
-        """Inference thread: decoded frames stream into the detector, then each camera's tracker in order."""
+        """Inference thread: decoded frames stream into the detector, then each camera's tracker in order.
+
+        A frame the camera's motion gate finds still skips the model and repeats the camera's last tracks.
+        """
         started = time.perf_counter()
         decoded: list[_Work] = []
         out: list[list[TrackedObject] | Exception] = []
@@ -104,17 +112,26 @@ class DetectStage:
                 if image is None:
                     continue
                 item.size = (image.shape[1] * item.reduction, image.shape[0] * item.reduction)
-                decoded.append(item)
-                yield image
+                item.still = item.gate is not None and not item.gate.needs_model(image, item.header.ts)
+                if not item.still:
+                    decoded.append(item)
+                    yield image
 
         detections = iter(self.detector.detect_many(images()))
         for item in work:
-            if decoded and decoded[0] is item:
+            camera = item.camera
+            if item.still:
+                out.append(list(camera.last_objects))
+                self.still_frames += 1
+                if self._count_still is not None:
+                    self._count_still(item.header.camera_id)
+            elif decoded and decoded[0] is item:
                 decoded.pop(0)
                 found = next(detections)
                 if item.reduction != 1:
                     found = [scale_detection(d, item.reduction) for d in found]
-                out.append(item.tracker.update(found))
+                camera.last_objects = item.tracker.update(found)
+                out.append(camera.last_objects)
             else:
                 out.append(RecordError(f"undecodable JPEG ({len(item.jpeg)} bytes)"))
         if self._observe_inference is not None:
@@ -153,9 +170,14 @@ class DetectStage:
         """The camera's tracking state; a new stream (a camera or replay restart) starts a fresh tracker."""
         current = self._cameras.get(header.camera_id)
         if current is None or current.stream_id != header.stream_id:
-            current = _CameraTrack(header.stream_id, CameraTracker(self.config.detector.tracker, header.fps))
+            current = _CameraTrack(
+                header.stream_id, CameraTracker(self.config.detector.tracker, header.fps), self._gate()
+            )
             self._cameras[header.camera_id] = current
         return current
+
+    def _gate(self) -> MotionGate | None:
+        return MotionGate(self.config.detector.motion) if self.config.detector.motion.enabled else None
 
     def export_state(self, camera_id: str) -> object:
         return self._cameras.get(camera_id)
@@ -181,7 +203,9 @@ class _CameraTrack:
 
     stream_id: str
     tracker: CameraTracker | None
+    gate: MotionGate | None
     last_seq: int = -1
+    last_objects: list[TrackedObject] = field(default_factory=list)
 
 
 @dataclass
@@ -192,9 +216,12 @@ class _Work:
     header: FrameHeader
     jpeg: bytes
     reduction: int
-    tracker: CameraTracker
+    camera: _CameraTrack
+    tracker: CameraTracker  # as at planning: a stream end later in the batch must not take it away
+    gate: MotionGate | None
     decode: Future[np.ndarray | None]
     size: tuple[int, int] | None = None
+    still: bool = False
 
 
 def _end_of_stream(header: FrameHeader) -> TrackFrame:
