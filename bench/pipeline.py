@@ -78,6 +78,10 @@ def limited(records, limit: int):
 
 
 async def end_to_end(config, clip: Path, fps: float, limit: int, detector: Detector):
+    # Equal work for the ratio: every frame through the model, as model-only does (bench/cameras.py measures
+    # what motion gating saves).
+    motion = config.detector.motion.model_copy(update={"enabled": False})
+    config = config.model_copy(update={"detector": config.detector.model_copy(update={"motion": motion})})
     camera = CameraConfig(id="bench-cam", fps=fps)
     config = config.with_camera(camera)
     stream_id = replay_stream_id(camera.id, clip, fps, time.time())  # fresh stream each run

@@ -1,0 +1,131 @@
+"""Camera capacity: the largest number of 5 fps cameras one worker sustains with consumer lag bounded.
+
+For each scene (static: one frame of the parked-cars clip held still; busy: the street clip looped) and each
+gating setting, N cameras send pre-encoded frames at their frame rate on the wall clock, stamped with the
+capture time, through the embedded broker into one worker (detect + rules + deliver). A run of N passes when
+the worker keeps up: lag at the end (frames sent but not yet through the detect stage) is under 2 s of input
+and the frames processed in the second half of the run are at least 97 % of those sent. N grows until a run
+fails. Also prints the worker's RSS with 8 cameras.
+
+    .venv/bin/python bench/cameras.py [--seconds 30] [--fps 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+from aiokafka import AIOKafkaProducer  # noqa: E402
+
+from detectors.model import Detector, load_detector  # noqa: E402
+from streams.app import MAX_RECORD_BYTES, WORKER_ROLES  # noqa: E402
+from streams.config import CameraConfig, SiteConfig, load_config  # noqa: E402
+from streams.ingest import encode_jpeg, file_frames  # noqa: E402
+from streams.records import FrameHeader, encode_frame  # noqa: E402
+from streams.runtime import WorkerRuntime, kafka_bootstrap  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "clips"
+
+
+def scene_jpegs(kind: str, fps: float, max_width: int) -> list[bytes]:
+    """JPEGs as ingest sends them: the street clip's frames, or the parked-cars clip's first frame held."""
+    clip = SHARED / ("street_people_1080p.mp4" if kind == "busy" else "residential_street_parked_cars.mp4")
+    frames = [f.image for f in file_frames(str(clip), fps, 0.0)]
+    if kind == "static":
+        frames = frames[:1]
+    return [encode_jpeg(image, 85, max_width)[0] for image in frames]
+
+
+def rss_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def processed(runtime: WorkerRuntime) -> float:
+    return sum(
+        s.value for m in runtime.metrics.frames_processed.collect() for s in m.samples if s.name.endswith("_total")
+    )
+
+
+async def run_cameras(
+    config: SiteConfig, detector: Detector, jpegs: list[bytes], cameras: int, fps: float, seconds: float
+) -> tuple[bool, int, float, float]:
+    """(kept up, lag at the end, share of sent frames processed in the second half, worker RSS MB)."""
+    ids = [f"cam-{i:02d}" for i in range(cameras)]
+    config = config.model_copy(update={"cameras": tuple(CameraConfig(id=c, fps=fps) for c in ids)})
+    with kafka_bootstrap(config) as bootstrap:
+        async with WorkerRuntime(config, bootstrap, frozenset(WORKER_ROLES), detector=detector) as runtime:
+            producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=MAX_RECORD_BYTES, linger_ms=5)
+            await producer.start()
+            topic = runtime.services.topics.frames  # type: ignore[union-attr]
+            sent, half_sent, half_done = 0, 0, 0.0
+            started = time.time()
+            try:
+                for seq in range(int(seconds * fps)):
+                    await asyncio.sleep(max(0.0, started + seq / fps - time.time()))
+                    if seq == int(seconds * fps / 2):
+                        half_sent, half_done = sent, processed(runtime)
+                    for camera in ids:
+                        header = FrameHeader(
+                            camera_id=camera,
+                            stream_id=f"bench-{camera}",
+                            seq=seq,
+                            ts=time.time(),
+                            width=1280,
+                            height=720,
+                            fps=fps,
+                        )
+                        await producer.send(topic, encode_frame(header, jpegs[seq % len(jpegs)]), key=camera.encode())
+                        sent += 1
+                await producer.flush()
+                await asyncio.sleep(1.0)  # what a keeping-up worker finishes within a second
+                done = processed(runtime)
+            finally:
+                await producer.stop()
+            lag = int(sent - done)
+            share = (done - half_done) / max(1, sent - half_sent)
+            return lag <= 2 * fps * cameras and share >= 0.97, lag, share, rss_mb()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--fps", type=float, default=5.0)
+    args = parser.parse_args()
+    base = load_config(None)
+    detector = load_detector(base.detector.model)
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores; {args.seconds:g} s per run at {args.fps:g} fps")
+    print("| scene | gating | cameras tried: lag at end / processed share (2nd half) | largest N kept up |")
+    print("| --- | --- | --- | --- |")
+    rss_at_8: dict[str, float] = {}
+    for scene, start, step in (("static", 8, 4), ("busy", 4, 2)):
+        jpegs = scene_jpegs(scene, args.fps, 1280)
+        for gating in (True, False):
+            motion = base.detector.motion.model_copy(update={"enabled": gating})
+            config = base.model_copy(update={"detector": base.detector.model_copy(update={"motion": motion})})
+            tried, best, n = [], 0, start if gating or scene == "busy" else 4
+            while True:
+                ok, lag, share, rss = asyncio.run(run_cameras(config, detector, jpegs, n, args.fps, args.seconds))
+                tried.append(f"{n}: {lag} / {share:.2f}{'' if ok else ' (behind)'}")
+                if n == 8:
+                    rss_at_8[f"{scene}, gating {'on' if gating else 'off'}"] = rss
+                if not ok:
+                    break
+                best, n = n, n + (step if gating and scene == "static" else 2)
+            print(f"| {scene} | {'on' if gating else 'off'} | {'; '.join(tried)} | {best} |", flush=True)
+    for label, rss in rss_at_8.items():
+        print(f"worker RSS with 8 cameras ({label}): {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
