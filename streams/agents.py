@@ -26,7 +26,7 @@ from streams.records import (
     encode_model,
 )
 from streams.retry import retry_transient
-from streams.stages import DetectStage, DuplicateRecord, RuleStage
+from streams.stages import DetectStage, DuplicateRecord, FrameShed, RuleStage
 from streams.topics import TopicNames
 
 logger = logging.getLogger(__name__)
@@ -101,8 +101,10 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                     batch.append((event, frame))
                 results = await detect_stage.process_many([frame for _, frame in batch])
                 sent: list[Awaitable[Any]] = []
-                for (event, _), result in zip(batch, results, strict=True):
-                    if isinstance(result, DuplicateRecord):
+                for (event, (header, _)), result in zip(batch, results, strict=True):
+                    if isinstance(result, FrameShed):
+                        metrics.frames_shed.labels(header.camera_id).inc()
+                    elif isinstance(result, DuplicateRecord):
                         logger.info("detect skipped a repeat: %s", result)
                     elif isinstance(result, RecordError):
                         await dead_letter("detect", str(result), event)

@@ -122,6 +122,14 @@ class DetectorConfig(StrictModel):
     )
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     motion: MotionConfig = Field(default_factory=MotionConfig)
+    shed_after_s: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=3600.0,
+        description="Load shedding: a live frame older than this (capture time vs this worker's clock) when the "
+        "detect stage gets it is dropped and counted, so an overloaded worker serves fresh frames of every camera "
+        "instead of falling further behind; 0 never sheds. Replayed frames are never shed",
+    )
     reduced_decode: bool = Field(
         default=True,
         description="Decode JPEGs at 1/2 or 1/4 scale when the frame is still at least the model input size "

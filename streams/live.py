@@ -50,6 +50,7 @@ async def _send_camera(
             width=width,
             height=height,
             fps=camera.fps,
+            live=True,
         )
         try:
             await producer.send(topic, value=encode_frame(header, jpeg), key=key)

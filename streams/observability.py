@@ -32,6 +32,12 @@ class Metrics:
             ["camera"],
             registry=r,
         )
+        self.frames_shed = Counter(
+            "sentinel_frames_shed",
+            "Live frames dropped by the detect stage because they were older than detector.shed_after_s",
+            ["camera"],
+            registry=r,
+        )
         self.frames_still = Counter(
             "sentinel_frames_still",
             "Frames the motion gate found still: the model skipped, the camera's last tracks repeated",

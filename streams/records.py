@@ -41,6 +41,9 @@ class FrameHeader(BaseModel):
     fps: float = Field(gt=0.0, le=120.0, description="Sampling rate of this stream")
     encoding: Literal["jpeg"] = "jpeg"
     end_of_stream: bool = False
+    live: bool = Field(
+        default=False, description="Sent by live ingest: may be shed when stale; replayed frames never are"
+    )
 
 
 def encode_frame(header: FrameHeader, jpeg: bytes) -> bytes:

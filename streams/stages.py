@@ -48,12 +48,14 @@ class DetectStage:
         store: AlertStore | None,
         observe_inference: Callable[[float], None] | None = None,
         count_still: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.detector = detector
         self.store = store
         self._observe_inference = observe_inference
         self._count_still = count_still
+        self._clock = clock
         self.still_frames = 0
         self._cameras: dict[str, _CameraTrack] = {}
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
@@ -74,6 +76,9 @@ class DetectStage:
                 check_camera(self.config, header.camera_id)
             except RecordError as exc:
                 results[index] = exc
+                continue
+            if self._stale(header):
+                results[index] = FrameShed(f"{header.camera_id} frame {header.seq} is {self._age(header):.1f} s old")
                 continue
             camera = self._camera_for(header)
             if header.seq <= camera.last_seq:
@@ -176,6 +181,13 @@ class DetectStage:
             self._cameras[header.camera_id] = current
         return current
 
+    def _age(self, header: FrameHeader) -> float:
+        return self._clock() - header.ts
+
+    def _stale(self, header: FrameHeader) -> bool:
+        limit = self.config.detector.shed_after_s
+        return header.live and not header.end_of_stream and limit > 0 and self._age(header) > limit
+
     def _gate(self) -> MotionGate | None:
         return MotionGate(self.config.detector.motion) if self.config.detector.motion.enabled else None
 
@@ -191,6 +203,10 @@ class DetectStage:
     def close(self) -> None:
         self._decoder.shutdown(wait=False)
         self._inference.shutdown(wait=False)
+
+
+class FrameShed(Exception):
+    """A live frame too old to be worth the model: dropped and counted (load shedding), not dead-lettered."""
 
 
 class DuplicateRecord(Exception):

@@ -13,7 +13,7 @@ from alerts.models import AlertEvent, AlertPhase, StreamEnd
 from detectors.model import load_detector
 from streams.config import CameraConfig, SiteConfig
 from streams.records import FrameHeader, RecordError
-from streams.stages import DetectStage, DuplicateRecord, RuleStage
+from streams.stages import DetectStage, DuplicateRecord, FrameShed, RuleStage
 from tests.builders import CAR_BOX, SceneBuilder, car, person_at
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -126,3 +126,37 @@ def test_detect_stage_skips_repeated_frames() -> None:
     assert isinstance(again, DuplicateRecord), "the restored state knows the frame"
     stage.close()
     restored.close()
+
+
+@pytest.mark.parametrize(
+    ("live", "age_s", "end", "shed"),
+    [
+        (True, 5.0, False, True),  # a stale live frame: dropped, the worker moves on to fresh ones
+        (True, 0.5, False, False),
+        (False, 3600.0, False, False),  # replays carry old capture times and are never shed
+        (True, 5.0, True, False),  # a stream's end always goes through
+    ],
+)
+def test_detect_stage_sheds_only_stale_live_frames(live: bool, age_s: float, end: bool, shed: bool) -> None:
+    config = SiteConfig(
+        cameras=(CameraConfig(id="cam-test"),),
+        detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}, "shed_after_s": 2.0},
+    )
+    stage = DetectStage(config, load_detector(config.detector.model), store=None, clock=lambda: 1000.0)
+    capture = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
+    ok, image = capture.read()
+    capture.release()
+    header = FrameHeader(
+        camera_id="cam-test",
+        stream_id="s",
+        seq=0,
+        ts=1000.0 - age_s,
+        width=640,
+        height=352,
+        fps=5,
+        live=live,
+        end_of_stream=end,
+    )
+    (result,) = asyncio.run(stage.process_many([(header, b"" if end else cv2.imencode(".jpg", image)[1].tobytes())]))
+    stage.close()
+    assert isinstance(result, FrameShed) is shed, result
