@@ -89,9 +89,10 @@ class DetectStage:
                 camera.tracker = camera.gate = None  # ended: only the sequence is kept, so repeats still skip
                 results[index] = _end_of_stream(header)
                 continue
-            if camera.tracker is None:
+            if camera.tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
                 camera.tracker = CameraTracker(self.config.detector.tracker, header.fps)
-                camera.gate = self._gate()
+                motion = self.config.detector.motion
+                camera.gate = MotionGate(motion) if motion.enabled else None
             reduction = jpeg_reduction(self.config.detector, header.width, header.height)
             decode = self._decoder.submit(decode_jpeg, jpeg, reduction)
             work.append(_Work(index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode))
@@ -172,13 +173,10 @@ class DetectStage:
         return frame
 
     def _camera_for(self, header: FrameHeader) -> _CameraTrack:
-        """The camera's tracking state; a new stream (a camera or replay restart) starts a fresh tracker."""
+        """The camera's state for this stream; a new stream (a camera or replay restart) starts afresh."""
         current = self._cameras.get(header.camera_id)
         if current is None or current.stream_id != header.stream_id:
-            current = _CameraTrack(
-                header.stream_id, CameraTracker(self.config.detector.tracker, header.fps), self._gate()
-            )
-            self._cameras[header.camera_id] = current
+            current = self._cameras[header.camera_id] = _CameraTrack(header.stream_id, None, None)
         return current
 
     def _age(self, header: FrameHeader) -> float:
@@ -187,9 +185,6 @@ class DetectStage:
     def _stale(self, header: FrameHeader) -> bool:
         limit = self.config.detector.shed_after_s
         return header.live and not header.end_of_stream and limit > 0 and self._age(header) > limit
-
-    def _gate(self) -> MotionGate | None:
-        return MotionGate(self.config.detector.motion) if self.config.detector.motion.enabled else None
 
     def export_state(self, camera_id: str) -> object:
         return self._cameras.get(camera_id)
