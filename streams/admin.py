@@ -28,13 +28,23 @@ def ensure_topics(bootstrap: str, kafka: KafkaConfig) -> TopicNames:
         missing = [name for name in topics.all() if name not in existing]
         if missing:
             try:
-                admin.create_topics([NewTopic(name, kafka.partitions, kafka.replication_factor) for name in missing])
+                admin.create_topics([_new_topic(name, topics, kafka) for name in missing])
                 logger.info("created topics %s", missing)
             except TopicAlreadyExistsError:
                 logger.info("topics %s were created concurrently", missing)
     finally:
         admin.close()
     return topics
+
+
+def _new_topic(name: str, topics: TopicNames, kafka: KafkaConfig) -> NewTopic:
+    """Retention per topic: frames for an hour (they are most of the bytes), the rest for a week.
+
+    Segments roll at a quarter of the retention, so old data can actually be deleted on time.
+    """
+    retention_ms = 1000 * (kafka.frames_retention_s if name == topics.frames else kafka.retention_s)
+    configs = {"retention.ms": str(retention_ms), "segment.ms": str(max(60_000, retention_ms // 4))}
+    return NewTopic(name, kafka.partitions, kafka.replication_factor, topic_configs=configs)
 
 
 class BrokerWatchdog:

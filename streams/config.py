@@ -52,6 +52,15 @@ class KafkaConfig(StrictModel):
         le=5000,
         description="Longest a worker's fetch waits for new records; every pipeline hop can pay it once",
     )
+    frames_retention_s: int = Field(
+        default=3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        description="How long the brokers keep frames (large, only useful while fresh or being re-driven)",
+    )
+    retention_s: int = Field(
+        default=7 * 24 * 3600, ge=3600, le=365 * 24 * 3600, description="How long tracks, alerts, dead letters stay"
+    )
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         default="PLAINTEXT", description="How every Kafka client of the service connects to the cluster"
     )
