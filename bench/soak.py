@@ -1,7 +1,9 @@
 """Soak: `sentinel run` (all roles, embedded broker) on looped shared clips as live cameras, for an hour.
 
-Every minute it prints the service's RSS (worker + broker), frames sent / processed / dropped in that minute,
-the largest consumer lag, alert events and dead letters so far, read from the service's own /metrics.
+Every minute it prints the RSS of the worker and of its embedded broker, frames sent / processed / dropped in
+that minute, the largest consumer lag, alert events and dead letters so far, read from the service's /metrics.
+The embedded Tansu broker keeps every record in memory (it applies no retention), so its RSS grows with the
+frames sent; point `kafka.bootstrap_servers` at a Kafka broker to soak without that.
 
     .venv/bin/python bench/soak.py [--minutes 60] [--cameras 4] [--fps 5]
 
@@ -30,23 +32,30 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 from streams.broker import free_port  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
-HEADER = "| minute | RSS MB | sent/min | processed/min | dropped/min | max lag | alert starts | events | dead letters |"
+HEADER = (
+    "| minute | worker RSS MB | broker RSS MB | sent/min | processed/min | dropped/min | max lag | alert starts |"
+    " events | dead letters |"
+)
 CLIPS = ["street_people_1080p.mp4", "residential_street_parked_cars.mp4", "virat_plaza_people_seated.avi"]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (the worker and its Tansu broker)."""
-    total, pending = 0, [pid]
+def rss_mb(pid: int) -> tuple[float, float]:
+    """Resident memory of the worker process, and of its descendants (the embedded Tansu broker), in MB."""
+    own, children_total, pending = 0, 0, [pid]
     while pending:
         current = pending.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            if current == pid:
+                own = rss
+            else:
+                children_total += rss
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
             pending.extend(int(c) for c in children)
         except (OSError, AttributeError):
             continue
-    return total / 1024
+    return own / 1024, children_total / 1024
 
 
 def scrape(port: int) -> dict[str, float]:
@@ -110,7 +119,7 @@ def main() -> None:
     print(
         "| minute | RSS MB | sent/min | processed/min | dropped/min | max lag | alert starts | events | dead letters |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("|" + " --- |" * 10)
     previous: dict[str, float] = {}
     started = time.monotonic()
     try:
@@ -127,8 +136,9 @@ def main() -> None:
                 int(now.get(f"sentinel_frames_{kind}_total", 0) - previous.get(f"sentinel_frames_{kind}_total", 0))
                 for kind in ("sent", "processed", "dropped")
             )
+            worker_mb, broker_mb = rss_mb(service.pid)
             print(
-                f"| {minute} | {rss_mb(service.pid):.0f} | {sent} | {processed} | {dropped} | "
+                f"| {minute} | {worker_mb:.0f} | {broker_mb:.0f} | {sent} | {processed} | {dropped} | "
                 f"{now['lag']:.0f} | {now.get('alerts_start', 0):.0f} | "
                 f"{now.get('sentinel_alert_events_total', 0):.0f} | {now.get('sentinel_dead_letters_total', 0):.0f} |",
                 flush=True,
