@@ -11,9 +11,10 @@ from typing import Any
 
 import faust
 
-from alerts.models import StreamEnd
+from alerts.models import AlertEvent, StreamEnd
 from alerts.service import AlertService
 from alerts.store import AlertStore
+from detectors.types import TrackFrame
 from streams.app import Role
 from streams.checkpoints import Position, StageCheckpoints
 from streams.observability import Metrics
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 DETECT_BATCH = 8  # frames handed to the detect stage at once (decode overlaps inference within a batch)
 DETECT_BATCH_WITHIN_S = 0.005  # never hold a frame back longer than this waiting for a batch to fill
+RULES_BATCH = 32  # track records per rules batch when they queue up (one state checkpoint per camera per batch)
+RULES_BATCH_WITHIN_S = 0.002
 
 
 @dataclass
@@ -128,31 +131,41 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
 
         @app.agent(tracks_topic, name="rules")
         async def rules(stream: Any) -> None:
-            async for event in stream.events():
-                try:
-                    frame = decode_track_frame(event.value)
-                except RecordError as exc:
-                    await dead_letter("rules", str(exc), event)
-                    continue
-                position = position_of(event)
-                if rules_checkpoints is not None:
-                    await rules_checkpoints.prepare(frame.camera_id, position)
-                try:
-                    outputs = rule_stage.process(frame)
-                except DuplicateRecord as exc:
-                    logger.info("rules skipped a repeat: %s", exc)
-                    continue
-                except RecordError as exc:
-                    await dead_letter("rules", str(exc), event)
-                    continue
-                except Exception as exc:
-                    logger.exception("rules failed on %s@%s", event.message.partition, event.message.offset)
-                    await dead_letter("rules", f"{type(exc).__name__}: {exc}", event)
-                    continue
-                sent = [await alerts_topic.send(key=r.camera_id.encode(), value=encode_model(r)) for r in outputs]
+            # Micro-batches: one checkpoint per camera per batch instead of per record when records queue up;
+            # at live pace a batch is one record. Faust acks a batch only after this body has finished with it.
+            async for events in stream.take_events(RULES_BATCH, within=RULES_BATCH_WITHIN_S):
+                batch = []
+                for event in events:
+                    try:
+                        frame = decode_track_frame(event.value)
+                    except RecordError as exc:
+                        await dead_letter("rules", str(exc), event)
+                        continue
+                    if rules_checkpoints is not None:  # every load happens before this batch changes any state
+                        await rules_checkpoints.prepare(frame.camera_id, position_of(event))
+                    batch.append((event, frame))
+                sent: list[Awaitable[Any]] = []
+                touched: dict[str, Position] = {}
+                for event, frame in batch:
+                    outputs = await apply_rules(event, frame)
+                    touched[frame.camera_id] = position_of(event)
+                    sent += [await alerts_topic.send(key=r.camera_id.encode(), value=encode_model(r)) for r in outputs]
                 if rules_checkpoints is not None:
                     await asyncio.gather(*sent)  # alerts acknowledged before the state that raised them is saved
-                    await rules_checkpoints.save(frame.camera_id, position)
+                    for camera_id, position in touched.items():
+                        await rules_checkpoints.save(camera_id, position)
+
+        async def apply_rules(event: Any, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
+            try:
+                return rule_stage.process(frame)
+            except DuplicateRecord as exc:
+                logger.info("rules skipped a repeat: %s", exc)
+            except RecordError as exc:
+                await dead_letter("rules", str(exc), event)
+            except Exception as exc:
+                logger.exception("rules failed on %s@%s", event.message.partition, event.message.offset)
+                await dead_letter("rules", f"{type(exc).__name__}: {exc}", event)
+            return []
 
     if Role.DELIVER in roles and services.alerts is not None and services.store is not None:
         alert_service, store = services.alerts, services.store
