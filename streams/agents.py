@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 
@@ -31,6 +31,8 @@ from streams.stages import DetectStage, DuplicateRecord, FrameShed, RuleStage
 from streams.topics import TopicNames
 
 logger = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 DETECT_BATCH = 8  # frames handed to the detect stage at once (decode overlaps inference within a batch)
 DETECT_BATCH_WITHIN_S = 0.005  # never hold a frame back longer than this waiting for a batch to fill
@@ -84,6 +86,26 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
         record = DeadLetter.of(stage, reason, message.topic, event.value, event.key, message.partition, message.offset)
         await dlq_topic.send(key=event.key, value=encode_model(record))
 
+    async def decoded(
+        events: list[Any],
+        stage: str,
+        decode: Callable[[bytes | None], R],
+        camera_of: Callable[[R], str],
+        checkpoints: StageCheckpoints | None,
+    ) -> list[tuple[Any, R]]:
+        """A batch decoded, bad records dead-lettered, and every camera's saved state loaded before any change."""
+        batch = []
+        for event in events:
+            try:
+                record = decode(event.value)
+            except RecordError as exc:
+                await dead_letter(stage, str(exc), event)
+                continue
+            if checkpoints is not None:
+                await checkpoints.prepare(camera_of(record), position_of(event))
+            batch.append((event, record))
+        return batch
+
     if Role.DETECT in roles and services.detect is not None:
         detect_stage = services.detect
         detect_checkpoints = services.checkpoints.get(Role.DETECT)
@@ -92,16 +114,7 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
         async def detect(stream: Any) -> None:
             # Micro-batches let the stage decode the next JPEGs while the model works on the current one.
             async for events in stream.take_events(DETECT_BATCH, within=DETECT_BATCH_WITHIN_S):
-                batch = []
-                for event in events:
-                    try:
-                        frame = decode_frame(event.value)
-                    except RecordError as exc:
-                        await dead_letter("detect", str(exc), event)
-                        continue
-                    if detect_checkpoints is not None:
-                        await detect_checkpoints.prepare(frame[0].camera_id, position_of(event))
-                    batch.append((event, frame))
+                batch = await decoded(events, "detect", decode_frame, lambda f: f[0].camera_id, detect_checkpoints)
                 results = await detect_stage.process_many([frame for _, frame in batch])
                 sent: list[Awaitable[Any]] = []
                 for (event, (header, _)), result in zip(batch, results, strict=True):
@@ -134,16 +147,7 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
             # Micro-batches: one checkpoint per camera per batch instead of per record when records queue up;
             # at live pace a batch is one record. Faust acks a batch only after this body has finished with it.
             async for events in stream.take_events(RULES_BATCH, within=RULES_BATCH_WITHIN_S):
-                batch = []
-                for event in events:
-                    try:
-                        frame = decode_track_frame(event.value)
-                    except RecordError as exc:
-                        await dead_letter("rules", str(exc), event)
-                        continue
-                    if rules_checkpoints is not None:  # every load happens before this batch changes any state
-                        await rules_checkpoints.prepare(frame.camera_id, position_of(event))
-                    batch.append((event, frame))
+                batch = await decoded(events, "rules", decode_track_frame, lambda f: f.camera_id, rules_checkpoints)
                 sent: list[Awaitable[Any]] = []
                 touched: dict[str, Position] = {}
                 for event, frame in batch:

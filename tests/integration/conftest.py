@@ -17,8 +17,11 @@ import redis
 import yaml
 from click.testing import CliRunner, Result
 
+from detectors.config import OpenVinoModelConfig
+from detectors.model import load_detector
 from streams.broker import EmbeddedBroker
 from streams.cli import main
+from streams.composite import Composite, compose_person_at_car
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -169,3 +172,15 @@ def webhook() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Receiver.received
     server.shutdown()
+
+
+def person_at_car_clip(tmp_path: Path, seconds: float = 16, fps: float = 10) -> Composite:
+    """The composite of the shared clips (a real person held beside a real parked car), made with the model."""
+    return compose_person_at_car(
+        tmp_path / "person-at-car.mp4",
+        load_detector(OpenVinoModelConfig(path=MODEL)),
+        CLIPS / "street_people_1080p.mp4",
+        CLIPS / "residential_street_parked_cars.mp4",
+        seconds=seconds,
+        fps=fps,
+    )

@@ -26,13 +26,10 @@ from urllib.request import urlopen
 
 from aiokafka import AIOKafkaProducer
 
-from detectors.config import OpenVinoModelConfig
-from detectors.model import load_detector
 from streams.app import MAX_RECORD_BYTES
 from streams.broker import free_port
-from streams.composite import compose_person_at_car
 from streams.sources import track_records, video_records
-from tests.integration.conftest import CLIPS, MODEL, SENTINEL, Site, virat_tracks, wait_until
+from tests.integration.conftest import SENTINEL, Site, person_at_car_clip, virat_tracks, wait_until
 
 VIDEO_STREAM, TRACK_STREAM = "crash-video", "crash-tracks"
 WORKER_ROLES = ("--role", "detect", "--role", "rules", "--role", "deliver")
@@ -51,14 +48,7 @@ async def _produce(bootstrap: str, batches: Iterable[tuple[str, list[tuple[bytes
 
 
 def _inputs(tmp_path: Path) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
-    clip = compose_person_at_car(
-        tmp_path / "person-at-car.mp4",
-        load_detector(OpenVinoModelConfig(path=MODEL)),
-        CLIPS / "street_people_1080p.mp4",
-        CLIPS / "residential_street_parked_cars.mp4",
-        seconds=16,
-        fps=10,
-    )
+    clip = person_at_car_clip(tmp_path)
     video = [(k, v) for k, v, _ in video_records(clip.path, "composite", VIDEO_STREAM, 10.0, 0.0, 85, 1280)]
     tracks = [(k, v) for k, v, _ in track_records(virat_tracks(tmp_path), TRACK_STREAM)]
     return video, tracks

@@ -7,21 +7,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detectors.config import OpenVinoModelConfig
-from detectors.model import load_detector
-from streams.composite import compose_person_at_car
-from tests.integration.conftest import CLIPS, MODEL
+from tests.integration.conftest import person_at_car_clip
 
 
 def test_person_held_at_parked_car_raises_one_alert_with_real_snapshot(make_site, tmp_path: Path) -> None:
-    clip = compose_person_at_car(
-        tmp_path / "person-at-car.mp4",
-        load_detector(OpenVinoModelConfig(path=MODEL)),
-        CLIPS / "street_people_1080p.mp4",
-        CLIPS / "residential_street_parked_cars.mp4",
-        seconds=16,
-        fps=10,
-    )
+    clip = person_at_car_clip(tmp_path)
     site = make_site(loitering={"dwell_s": 8})
     snapshots = tmp_path / "snaps"
     alerts, summary = site.replay("video", clip.path, "--camera-id", "composite", "--snapshots", str(snapshots))
