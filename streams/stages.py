@@ -56,7 +56,6 @@ class DetectStage:
         self._observe_inference = observe_inference
         self._count_still = count_still
         self._clock = clock
-        self.still_frames = 0
         self._cameras: dict[str, _CameraTrack] = {}
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
@@ -128,7 +127,6 @@ class DetectStage:
             camera = item.camera
             if item.still:
                 out.append(list(camera.last_objects))
-                self.still_frames += 1
                 if self._count_still is not None:
                     self._count_still(item.header.camera_id)
             elif decoded and decoded[0] is item:

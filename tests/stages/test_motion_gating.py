@@ -25,7 +25,8 @@ def _alerts_and_still_share(clip: Path, camera: str, gating: bool, fps: float) -
         cameras=(CameraConfig(id=camera, fps=fps, loitering={"dwell_s": 5}),),
         detector={"model": {"path": str(MODEL)}, "motion": {"enabled": gating}},
     )
-    stage = DetectStage(config, load_detector(config.detector.model), store=None)
+    still: list[str] = []
+    stage = DetectStage(config, load_detector(config.detector.model), store=None, count_still=still.append)
     frames = [decode_frame(v) for _, v, _ in video_records(clip, camera, "s-1", fps, 0.0, 85, 1280)]
     try:
         tracked = [r for i in range(0, len(frames), 8) for r in asyncio.run(stage.process_many(frames[i : i + 8]))]
@@ -33,7 +34,7 @@ def _alerts_and_still_share(clip: Path, camera: str, gating: bool, fps: float) -
         stage.close()
     rules = RuleStage(config)
     alerts = [e for frame in tracked for e in rules.process(frame) if isinstance(e, AlertEvent)]  # type: ignore[arg-type]
-    return alerts, stage.still_frames / len(frames)
+    return alerts, len(still) / len(frames)
 
 
 def assert_same_alerts(gated: list[AlertEvent], plain: list[AlertEvent]) -> None:
