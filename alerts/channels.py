@@ -14,7 +14,7 @@ from typing import Protocol
 import aiohttp
 
 from alerts.config import WebhookConfig
-from alerts.models import AlertEvent
+from alerts.models import Alert
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +28,10 @@ class DeliveryError(RuntimeError):
 class Channel(Protocol):
     name: str
 
-    def wants(self, event: AlertEvent) -> bool:
+    def wants(self, event: Alert) -> bool:
         """Whether this channel is interested in this step of the alert."""
 
-    async def send(self, event: AlertEvent) -> int:
+    async def send(self, event: Alert) -> int:
         """Deliver the event; return the number of attempts it took or raise DeliveryError."""
 
     async def close(self) -> None:
@@ -43,12 +43,12 @@ class MemoryChannel:
 
     def __init__(self, name: str = "memory") -> None:
         self.name = name
-        self.sent: list[AlertEvent] = []
+        self.sent: list[Alert] = []
 
-    def wants(self, event: AlertEvent) -> bool:
+    def wants(self, event: Alert) -> bool:
         return True
 
-    async def send(self, event: AlertEvent) -> int:
+    async def send(self, event: Alert) -> int:
         self.sent.append(event)
         return 1
 
@@ -68,10 +68,10 @@ class WebhookChannel:
         self.name = f"webhook:{config.url.host}"
         self._session: aiohttp.ClientSession | None = None
 
-    def wants(self, event: AlertEvent) -> bool:
+    def wants(self, event: Alert) -> bool:
         return event.phase in self.config.phases
 
-    async def send(self, event: AlertEvent) -> int:
+    async def send(self, event: Alert) -> int:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.config.timeout_s))
         body = event.model_dump_json().encode()

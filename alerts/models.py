@@ -1,11 +1,19 @@
-"""The alert event: the public record of the alerts topic, the alerts.jsonl output and webhook bodies."""
+"""Alert events: the public records of the alerts topic, the alerts.jsonl output and webhook bodies.
+
+Two kinds share one base: `AlertEvent` (a car-park incident seen on video, with boxes) and `EntryAlertEvent`
+(a risky door-access entry). Consumers read either through `Alert`, discriminated by `record_type`.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from detectors.access_types import LinkedEntry, RiskTier
+
+__all__ = ["Alert", "AlertBase", "AlertEvent", "AlertPhase", "EntryAlertEvent", "LinkedEntry", "RiskTier", "Severity"]
 
 BoxList = tuple[float, float, float, float]
 
@@ -22,12 +30,11 @@ class Severity(StrEnum):
     GREEN = "green"
 
 
-class AlertEvent(BaseModel):
-    """One step (start, update, end) of one alert; `alert_id` is stable across steps and across replays."""
+class AlertBase(BaseModel):
+    """What every alert step has; `alert_id` is stable across steps and across replays."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    record_type: Literal["alert_event"] = "alert_event"
     schema_version: Literal[1] = 1
     alert_id: str = Field(min_length=8, max_length=64)
     event_id: str = Field(description="alert_id plus phase and event time: the idempotency key of this step")
@@ -35,10 +42,27 @@ class AlertEvent(BaseModel):
     rule: str
     severity: Severity = Severity.YELLOW
     site_id: str
-    camera_id: str
-    stream_id: str
+    stream_id: str = Field(description="The camera stream, or the door-log stream, the alert came from")
     started_at: float = Field(description="Event time the incident began")
     ts: float = Field(description="Event time of this step")
+    end_reason: str | None = None
+    message: str = ""
+    risk_tier: RiskTier | None = Field(default=None, description="Highest tier of the linked entries, if any")
+    linked_entries: tuple[LinkedEntry, ...] = Field(
+        default=(), description="Door-access entries this alert is linked to (correlation), oldest first"
+    )
+
+    @property
+    def source_id(self) -> str:
+        """The camera or door: the partition key and the store's per-source index."""
+        raise NotImplementedError
+
+
+class AlertEvent(AlertBase):
+    """One step (start, update, end) of a car-park incident on one camera, with the evidence boxes."""
+
+    record_type: Literal["alert_event"] = "alert_event"
+    camera_id: str
     dwell_s: float = Field(ge=0.0)
     person_track_id: int
     vehicle_track_id: int
@@ -47,8 +71,28 @@ class AlertEvent(BaseModel):
     frame_seq: int
     frame_width: int = Field(gt=0)
     frame_height: int = Field(gt=0)
-    end_reason: str | None = None
-    message: str = ""
+
+    @property
+    def source_id(self) -> str:
+        return self.camera_id
+
+
+class EntryAlertEvent(AlertBase):
+    """A risky entry at a door: a watch-listed person, repeated refused attempts, a night entry by a stranger."""
+
+    record_type: Literal["entry_alert"] = "entry_alert"
+    door_id: str
+    door_name: str
+    device_id: str
+    attempts: int = Field(default=1, ge=1, description="Access events that make up this alert")
+    picture_key: str | None = Field(default=None, description="Alert-store key of the terminal's face picture")
+
+    @property
+    def source_id(self) -> str:
+        return f"door:{self.door_id}"
+
+
+Alert = Annotated[AlertEvent | EntryAlertEvent, Field(discriminator="record_type")]
 
 
 class StreamEnd(BaseModel):

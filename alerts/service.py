@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 
 from alerts.channels import Channel, DeliveryError
-from alerts.models import AlertEvent, AlertPhase
-from alerts.snapshot import render_snapshot
+from alerts.models import Alert, AlertEvent, AlertPhase
+from alerts.snapshot import render_entry_snapshot, render_snapshot
 from alerts.store import AlertStore
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class AlertService:
         self.snapshot_quality = snapshot_quality
         self._on_delivery = on_delivery  # (channel name, "delivered" | "failed"), e.g. for metrics
 
-    async def handle(self, event: AlertEvent) -> bool:
+    async def handle(self, event: Alert) -> bool:
         """Process one event; returns False when it had been handled completely before and nothing was done.
 
         Safe to call again after a failure at any point: storage is atomic and idempotent, and delivery is
@@ -46,14 +46,17 @@ class AlertService:
         await self.store.mark_delivered(event.event_id)
         return True
 
-    async def _attach_snapshot(self, event: AlertEvent) -> None:
-        frame = await self.store.get_frame(event.camera_id, event.stream_id, event.frame_seq)
-        jpeg = await asyncio.get_running_loop().run_in_executor(
-            None, render_snapshot, event, frame, self.snapshot_quality
-        )
+    async def _attach_snapshot(self, event: Alert) -> None:
+        loop = asyncio.get_running_loop()
+        if isinstance(event, AlertEvent):
+            frame = await self.store.get_frame(event.camera_id, event.stream_id, event.frame_seq)
+            jpeg = await loop.run_in_executor(None, render_snapshot, event, frame, self.snapshot_quality)
+        else:
+            picture = await self.store.get_access_picture(event.picture_key) if event.picture_key else None
+            jpeg = await loop.run_in_executor(None, render_entry_snapshot, event, picture, self.snapshot_quality)
         await self.store.put_snapshot(event.alert_id, jpeg)
 
-    async def _deliver(self, channel: Channel, event: AlertEvent) -> None:
+    async def _deliver(self, channel: Channel, event: Alert) -> None:
         started = time.time()
         entry: dict[str, object] = {"channel": channel.name, "event_id": event.event_id, "at": started}
         try:
@@ -67,7 +70,7 @@ class AlertService:
                 event.alert_id,
                 channel.name,
                 exc,
-                extra={"alert_id": event.alert_id, "camera_id": event.camera_id},
+                extra={"alert_id": event.alert_id, "camera_id": event.source_id},
             )
         entry["latency_ms"] = round((time.time() - started) * 1000, 1)
         if self._on_delivery is not None:

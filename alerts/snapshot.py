@@ -7,7 +7,7 @@ import logging
 import cv2
 import numpy as np
 
-from alerts.models import AlertEvent
+from alerts.models import AlertEvent, EntryAlertEvent
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,29 @@ def render_snapshot(event: AlertEvent, frame_jpeg: bytes | None, quality: int = 
     _draw_box(image, event.person_box, _PERSON_COLOUR, f"person #{event.person_track_id}", thickness)
     banner = f"{event.rule} {event.camera_id} dwell {event.dwell_s:.0f}s"
     _label(image, banner, (8, 8), (0, 0, 0), thickness)
-    if note:
-        _label(image, note, (8, 8 + 30 * thickness // 2 + 12), (0, 0, 0), thickness)
+    lines = [note] if note else []
+    if event.linked_entries:  # the door entry that makes this alert matter, in the image officers open first
+        lines.append(f"linked: {event.linked_entries[0].reason}"[:100])
+    for row, text in enumerate(lines, start=1):
+        _label(image, text, (8, 8 + row * (30 * thickness // 2 + 12)), (0, 0, 0), thickness)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding of the snapshot failed")
+    return encoded.tobytes()
+
+
+def render_entry_snapshot(event: EntryAlertEvent, picture: bytes | None, quality: int = 85) -> bytes:
+    """The terminal's face picture (or a blank card) with the door, the rule and the reason written on it."""
+    image = cv2.imdecode(np.frombuffer(picture, dtype=np.uint8), cv2.IMREAD_COLOR) if picture else None
+    if image is None:
+        image = np.full((360, 640, 3), 48, dtype=np.uint8)
+    if image.shape[1] < 480:  # small face crops: enlarge so the text stays readable
+        factor = 480 / image.shape[1]
+        image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
+    thickness = max(2, round(max(image.shape[:2]) / 400))
+    colour = (0, 0, 200) if event.severity.value == "red" else (0, 140, 200)
+    _label(image, f"{event.rule} {event.door_name}", (8, 8), colour, thickness)
+    _label(image, event.message[:90], (8, 8 + 30 * thickness // 2 + 12), (0, 0, 0), thickness)
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("JPEG encoding of the snapshot failed")

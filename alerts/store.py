@@ -3,11 +3,12 @@
 Keys (prefix `sentinel:` by default):
   alert:{id}            JSON of the latest event of the alert
   alert:{id}:events     list of every event JSON (the timeline)
-  alerts:by-time        zset alert id -> started_at;  alerts:site:{site}, alerts:camera:{cam} likewise
+  alerts:by-time        zset alert id -> started_at;  alerts:site:{site}, alerts:camera:{cam}, alerts:door:{door}
   event:{event_id}      idempotency marker of one step
   cooldown:{cam}:{p}:{v} the alert holding the cooldown of a person-car pair
   suppressed:{id}       marks an alert suppressed by the cooldown
   snapshot:{id}         annotated JPEG
+  access-picture:{event} face picture a door terminal sent with an access event
   frame:{cam}:{stream}:{seq}  candidate evidence frame (short TTL)
   feed                  stream of stored events for `sentinel alerts tail`
   delivery:{id}         list of delivery attempts (the delivery log)
@@ -22,11 +23,18 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import redis.asyncio as aioredis
+from pydantic import TypeAdapter
 from redis.exceptions import WatchError
 
-from alerts.models import AlertEvent, AlertPhase
+from alerts.models import Alert, AlertEvent, AlertPhase
 
 logger = logging.getLogger(__name__)
+
+_ALERT: TypeAdapter[Alert] = TypeAdapter(Alert)
+
+
+def parse_alert(raw: bytes | str) -> Alert:
+    return _ALERT.validate_json(raw)
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class AlertStore:
     def key(self, *parts: object) -> str:
         return self.prefix + ":".join(str(p) for p in parts)
 
-    async def record(self, event: AlertEvent) -> StoreOutcome:
+    async def record(self, event: Alert) -> StoreOutcome:
         """Store one event exactly once; a repeated event_id (redelivery, second replay) changes nothing.
 
         The idempotency marker and every write go in one MULTI/EXEC under WATCH, so a failure part-way (Redis
@@ -73,12 +81,13 @@ class AlertStore:
                 except WatchError:
                     continue  # another worker stored it meanwhile: the next pass reports the repeat
 
-    def _queue_writes(self, pipe: Any, event: AlertEvent, suppressed: bool) -> None:
+    def _queue_writes(self, pipe: Any, event: Alert, suppressed: bool) -> None:
         payload = event.model_dump_json()
         pipe.set(self.key("alert", event.alert_id), payload, ex=self.retention_s)
         pipe.rpush(self.key("alert", event.alert_id, "events"), payload)
         pipe.expire(self.key("alert", event.alert_id, "events"), self.retention_s)
-        for index in (("alerts", "by-time"), ("alerts", "site", event.site_id), ("alerts", "camera", event.camera_id)):
+        source = ("alerts", "camera", event.camera_id) if isinstance(event, AlertEvent) else ("alerts", event.source_id)
+        for index in (("alerts", "by-time"), ("alerts", "site", event.site_id), source):
             pipe.zadd(self.key(*index), {event.alert_id: event.started_at})
         pipe.xadd(
             self.key("feed"),
@@ -94,11 +103,11 @@ class AlertStore:
         """Set once snapshot and channels are done, so a retried event resumes delivery instead of skipping it."""
         await self.redis.set(self.key("delivered", event_id), 1, ex=self.retention_s)
 
-    async def _apply_cooldown(self, event: AlertEvent) -> bool:
+    async def _apply_cooldown(self, event: Alert) -> bool:
         marker = self.key("suppressed", event.alert_id)
         if event.phase is not AlertPhase.START:
             return bool(await self.redis.exists(marker))
-        if self.cooldown_s <= 0:
+        if self.cooldown_s <= 0 or not isinstance(event, AlertEvent):  # entry alerts are one per access event
             return False
         pair = self.key("cooldown", event.camera_id, event.person_track_id, event.vehicle_track_id)
         won = await self.redis.set(pair, event.alert_id, nx=True, px=int(self.cooldown_s * 1000))
@@ -116,19 +125,20 @@ class AlertStore:
         )
         return True
 
-    async def get(self, alert_id: str) -> AlertEvent | None:
+    async def get(self, alert_id: str) -> Alert | None:
         raw = await self.redis.get(self.key("alert", alert_id))
-        return AlertEvent.model_validate_json(raw) if raw else None
+        return parse_alert(raw) if raw else None
 
-    async def timeline(self, alert_id: str) -> list[AlertEvent]:
+    async def timeline(self, alert_id: str) -> list[Alert]:
         raws = await self.redis.lrange(self.key("alert", alert_id, "events"), 0, -1)
-        return [AlertEvent.model_validate_json(r) for r in raws]
+        return [parse_alert(r) for r in raws]
 
     async def list_ids(
         self,
         *,
         site_id: str | None = None,
         camera_id: str | None = None,
+        door_id: str | None = None,
         since: float = float("-inf"),
         until: float = float("inf"),
         limit: int = 100,
@@ -136,12 +146,23 @@ class AlertStore:
         """Alert ids, newest first, from the site, camera or global time index."""
         if camera_id:
             index = self.key("alerts", "camera", camera_id)
+        elif door_id:
+            index = self.key("alerts", "door", door_id)
         elif site_id:
             index = self.key("alerts", "site", site_id)
         else:
             index = self.key("alerts", "by-time")
         ids = await self.redis.zrevrangebyscore(index, until, since, start=0, num=limit)
         return [cast(bytes, i).decode() for i in ids]
+
+    async def put_access_picture(self, event_id: str, jpeg: bytes, ttl_s: int) -> str:
+        """Keep a terminal's face picture; returns the key alert records cite (`picture_key`)."""
+        name = f"access-picture:{event_id}"
+        await self.redis.set(self.prefix + name, jpeg, ex=ttl_s)
+        return name
+
+    async def get_access_picture(self, picture_key: str) -> bytes | None:
+        return cast(bytes | None, await self.redis.get(self.prefix + picture_key))
 
     async def put_snapshot(self, alert_id: str, jpeg: bytes) -> None:
         await self.redis.set(self.key("snapshot", alert_id), jpeg, ex=self.retention_s)
@@ -173,12 +194,12 @@ class AlertStore:
 
     async def read_feed(
         self, last_id: str = "$", block_ms: int = 1000, count: int = 100
-    ) -> list[tuple[str, AlertEvent, bool]]:
+    ) -> list[tuple[str, Alert, bool]]:
         """Events stored after `last_id` ('$' = only new ones, '0' = from the start of the feed)."""
         reply: Any = await self.redis.xread({self.key("feed"): last_id}, block=block_ms, count=count)
         out = []
         for _stream, entries in reply or []:
             for entry_id, fields in entries:
-                event = AlertEvent.model_validate_json(fields[b"event"])
+                event = parse_alert(fields[b"event"])
                 out.append((entry_id.decode(), event, fields.get(b"suppressed") == b"1"))
         return out

@@ -22,10 +22,27 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from streams.access_vendor import AccessFormatError  # noqa: E402
 from streams.config import ConfigError, config_from_text  # noqa: E402
-from streams.records import RecordError, decode_alert_record, decode_frame, decode_track_frame  # noqa: E402
+from streams.records import (  # noqa: E402
+    RecordError,
+    decode_access_record,
+    decode_alert_record,
+    decode_frame,
+    decode_track_frame,
+)
 from streams.stages import decode_jpeg  # noqa: E402
-from tests.fuzz.strategies import ALERT_RECORDS, CONFIG_TEXTS, FRAME_RECORDS, JPEG_BYTES, TRACK_RECORDS  # noqa: E402
+from tests.fuzz.strategies import (  # noqa: E402
+    ACCESS_RECORDS,
+    ALERT_RECORDS,
+    CONFIG_TEXTS,
+    DOOR_LOG_OBJECTS,
+    FRAME_RECORDS,
+    HIKVISION_BODIES,
+    JPEG_BYTES,
+    TRACK_RECORDS,
+)
+from tests.fuzz.test_decoders_fuzz import door_log_object, hikvision_body  # noqa: E402
 
 TARGETS: dict[str, tuple[st.SearchStrategy[Any], Callable[[Any], Any], type[Exception]]] = {
     "frame records": (FRAME_RECORDS, decode_frame, RecordError),
@@ -33,6 +50,13 @@ TARGETS: dict[str, tuple[st.SearchStrategy[Any], Callable[[Any], Any], type[Exce
     "alert records": (ALERT_RECORDS, decode_alert_record, RecordError),
     "JPEG payloads": (JPEG_BYTES, lambda data: decode_jpeg(data, 2), RecordError),
     "config files": (CONFIG_TEXTS, lambda text: config_from_text(text, "fuzz.yaml"), ConfigError),
+    "Hikvision door events (JSON, multipart)": (
+        HIKVISION_BODIES,
+        lambda case: hikvision_body(*case),
+        AccessFormatError,
+    ),
+    "door-log objects (generic, ONVIF, Hikvision)": (DOOR_LOG_OBJECTS, door_log_object, AccessFormatError),
+    "access records": (ACCESS_RECORDS, decode_access_record, RecordError),
 }
 
 

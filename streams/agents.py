@@ -15,8 +15,10 @@ from alerts.models import AlertEvent, StreamEnd
 from alerts.service import AlertService
 from alerts.store import AlertStore
 from detectors.types import TrackFrame
+from streams.access_agents import AccessServices, register_access_agent
 from streams.app import Role
 from streams.checkpoints import Position, StageCheckpoints
+from streams.correlate import AlertLinker
 from streams.observability import Metrics
 from streams.records import (
     DeadLetter,
@@ -51,6 +53,8 @@ class WorkerServices:
     alerts: AlertService | None = None
     metrics: Metrics = field(default_factory=Metrics)
     checkpoints: dict[Role, StageCheckpoints] = field(default_factory=dict)
+    access: AccessServices | None = None
+    linker: AlertLinker | None = None  # links car-park alerts to risky door entries (rules role)
 
 
 def position_of(event: Any) -> Position:
@@ -68,6 +72,7 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
     tracks_topic = _raw_topic(app, topics.tracks)
     alerts_topic = _raw_topic(app, topics.alerts)
     dlq_topic = _raw_topic(app, topics.deadletter)
+    access_topic = _raw_topic(app, topics.access)
     metrics = services.metrics
 
     async def dead_letter(stage: str, reason: str, event: Any) -> None:
@@ -161,7 +166,7 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
 
         async def apply_rules(event: Any, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
             try:
-                return rule_stage.process(frame)
+                return [await link(output) for output in rule_stage.process(frame)]
             except DuplicateRecord as exc:
                 logger.info("rules skipped a repeat: %s", exc)
             except RecordError as exc:
@@ -170,6 +175,18 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                 logger.exception("rules failed on %s@%s", event.message.partition, event.message.offset)
                 await dead_letter("rules", f"{type(exc).__name__}: {exc}", event)
             return []
+
+        async def link(output: AlertEvent | StreamEnd) -> AlertEvent | StreamEnd:
+            if services.linker is None or not isinstance(output, AlertEvent):
+                return output
+            try:
+                return await services.linker.link(output)
+            except Exception as exc:  # an unlinked alert beats a lost one
+                logger.warning("alert %s sent unlinked: entry ledger unavailable (%s)", output.alert_id, exc)
+                return output
+
+    if Role.ACCESS in roles and services.access is not None:
+        register_access_agent(app, access_topic, alerts_topic, services.access, metrics, dead_letter)
 
     if Role.DELIVER in roles and services.alerts is not None and services.store is not None:
         alert_service, store = services.alerts, services.store

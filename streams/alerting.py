@@ -1,10 +1,15 @@
-"""Turns a detector incident into an alert event: stable ids, site, severity and a human message."""
+"""Turns detector findings (car-park incidents, entry findings, correlations) into alert events: stable ids,
+site, severity and a human message."""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from alerts.models import AlertEvent, AlertPhase, Severity
+from alerts.models import AlertEvent, AlertPhase, EntryAlertEvent, Severity
+from detectors.correlation import Correlation
+from detectors.entry_rules import EntryFinding
 from detectors.incidents import LoiterIncidentEvent
 
 
@@ -60,4 +65,59 @@ def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEve
         frame_height=incident.frame_height,
         end_reason=incident.end_reason.value if incident.end_reason else None,
         message=message,
+    )
+
+
+def entry_alert_from_finding(site_id: str, finding: EntryFinding, picture_key: str | None) -> EntryAlertEvent:
+    """An entry alert step; its id comes from the rule and the incident key, so repeats and replays agree."""
+    event = finding.event
+    alert_id = hashlib.sha256(f"{site_id}|{finding.rule}|{finding.key}".encode()).hexdigest()[:20]
+    phase = AlertPhase(finding.phase)
+    return EntryAlertEvent(
+        alert_id=alert_id,
+        event_id=f"{alert_id}:{phase.value}:{event.ts:.3f}:{event.event_id[:8]}",
+        phase=phase,
+        rule=finding.rule,
+        severity=Severity(finding.tier),
+        site_id=site_id,
+        stream_id=event.stream_id,
+        started_at=finding.started_at,
+        ts=event.ts,
+        message=finding.reason,
+        risk_tier=finding.tier,
+        door_id=event.door_id,
+        door_name=event.door_name,
+        device_id=event.device_id,
+        attempts=finding.attempts,
+        picture_key=picture_key,
+    )
+
+
+def linked_alert(alert: AlertEvent, correlation: Correlation, timezone: str) -> AlertEvent:
+    """The alert step with its linked entries, raised severity and a message that says why."""
+    if alert.linked_entries == correlation.entries:
+        return alert
+    zone = ZoneInfo(timezone)
+    first = correlation.entries[0]
+    when = datetime.fromtimestamp(first.ts, zone).strftime("%H:%M")
+    since = datetime.fromtimestamp(alert.started_at, zone).strftime("%H:%M")
+    more = f" (+{len(correlation.entries) - 1} more)" if len(correlation.entries) > 1 else ""
+    base = alert.message.split(" | linked: ", 1)[0]
+    message = f"{base} | linked: {first.reason} at {when}{more}; at the car since {since}, {alert.dwell_s:.0f} s"
+    return alert.model_copy(
+        update={
+            "severity": Severity(correlation.severity_from(alert.severity.value)),
+            "risk_tier": correlation.tier,
+            "linked_entries": correlation.entries,
+            "message": message,
+        }
+    )
+
+
+def relinked_update(alert: AlertEvent, correlation: Correlation, timezone: str) -> AlertEvent:
+    """An extra update step for an open alert that a late-arriving risky entry links to."""
+    linked = linked_alert(alert, correlation, timezone)
+    digest = hashlib.sha256("|".join(e.event_id for e in correlation.entries).encode()).hexdigest()[:8]
+    return linked.model_copy(
+        update={"phase": AlertPhase.UPDATE, "event_id": f"{alert.alert_id}:update:{alert.ts:.3f}:link-{digest}"}
     )

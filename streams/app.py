@@ -24,9 +24,10 @@ class Role(StrEnum):
     DETECT = "detect"
     RULES = "rules"
     DELIVER = "deliver"
+    ACCESS = "access"  # the door-event receiver and the access agent
 
 
-WORKER_ROLES = frozenset({Role.DETECT, Role.RULES, Role.DELIVER})
+WORKER_ROLES = frozenset({Role.DETECT, Role.RULES, Role.DELIVER, Role.ACCESS})
 
 
 def group_id_for(config: SiteConfig, roles: frozenset[Role]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import click
 
 from alerts.models import AlertPhase
+from streams.access_log import DoorLog
+from streams.access_publish import AccessPublisher
 from streams.app import WORKER_ROLES, Role
 from streams.config import CameraConfig, ConfigError, SiteConfig, load_config
 from streams.ingest import SourceError, estimate_sampled_frames, open_capture
@@ -21,6 +24,7 @@ from streams.records import RecordError, encode_model
 from streams.replay import Replayer, ReplayResult, export_snapshots, replay_stream_id, summarize, write_alerts_jsonl
 from streams.runtime import RedisUnavailable, WorkerRuntime, kafka_bootstrap
 from streams.sources import first_camera_id, track_records, video_records
+from streams.topics import TopicNames
 from streams.virat import ViratFormatError, virat_track_frames
 
 logger = logging.getLogger(__name__)
@@ -52,6 +56,12 @@ def _run(coro: object) -> object:
     except EXPECTED_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
 
+
+access_events_option = click.option(
+    "--access-events",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A door log (JSONL) replayed first, on its own event times, so alerts link to the entries before them.",
+)
 
 config_option = click.option(
     "--config",
@@ -107,37 +117,73 @@ class ReplayOptions:
     pace_fps: float | None = None
 
 
+@dataclass(frozen=True)
+class ReplayInput:
+    """One recording to send: which topic, its records (end marker last), and the camera it resets, if any."""
+
+    topic: str  # "frames", "tracks" or "access"
+    records: Iterator[tuple[bytes, bytes, int]]
+    stream_id: str
+    camera_id: str | None = None
+    total: int | None = None
+
+
 async def _replay(
     config: SiteConfig,
-    topic_of: str,
     roles: frozenset[Role],
-    records: object,
-    camera_id: str,
-    stream_id: str,
-    total: int | None,
+    inputs: list[ReplayInput],
     options: ReplayOptions,
+    door_log: DoorLog | None = None,
 ) -> ReplayResult:
+    """Replays the inputs one after another through one runtime; the result holds every alert they raised."""
     with kafka_bootstrap(config) as bootstrap:
         async with WorkerRuntime(config, bootstrap, roles) as runtime:
             assert runtime.services is not None and runtime.services.store is not None
-            for checkpoints in runtime.services.checkpoints.values():
-                await checkpoints.clear(camera_id)  # a replay starts the camera afresh, never from an earlier run
             topics = runtime.services.topics
-            replayer = Replayer(
-                bootstrap,
-                topics,
-                runtime.services.store,
-                progress=options.progress,
-                fetch_max_wait_ms=config.kafka.fetch_max_wait_ms,
-                pace_fps=options.pace_fps,
-                client_options=aiokafka_options(config.kafka),
-            )
-            topic = topics.frames if topic_of == "frames" else topics.tracks
-            result = await replayer.run(topic, records, stream_id, total)  # type: ignore[arg-type]
+            results = []
+            for item in inputs:
+                if item.camera_id is not None:
+                    for checkpoints in runtime.services.checkpoints.values():
+                        await checkpoints.clear(item.camera_id)  # a replay starts the camera afresh
+                replayer = Replayer(
+                    bootstrap,
+                    topics,
+                    runtime.services.store,
+                    window=32 if item.topic != "access" else 1 << 30,  # door events are tiny: no in-flight limit
+                    progress=options.progress and item.topic != "access",
+                    fetch_max_wait_ms=config.kafka.fetch_max_wait_ms,
+                    pace_fps=options.pace_fps if item.topic != "access" else None,
+                    client_options=aiokafka_options(config.kafka),
+                )
+                topic = {"frames": topics.frames, "tracks": topics.tracks, "access": topics.access}[item.topic]
+                results.append(await replayer.run(topic, item.records, item.stream_id, item.total))
+                if item.topic == "access" and door_log is not None:
+                    await _dead_letter_door_log(bootstrap, config, topics, door_log)
+            result = results[-1]
+            result.alerts = [alert for r in results for alert in r.alerts]
             if options.snapshots is not None:
                 written = await export_snapshots(runtime.services.store, result.alerts, options.snapshots)
                 click.echo(f"{len(written)} snapshot(s) written to {options.snapshots}", err=True)
             return result
+
+
+async def _dead_letter_door_log(bootstrap: str, config: SiteConfig, topics: TopicNames, door_log: DoorLog) -> None:
+    if not door_log.problems:
+        return
+    publisher = AccessPublisher(bootstrap, config.kafka, topics)
+    await publisher.start()
+    try:
+        for number, reason, line in door_log.problems:
+            await publisher.dead_letter(f"{door_log.path.name}:{number}: {reason}", line)
+    finally:
+        await publisher.stop()
+    click.echo(f"{len(door_log.problems)} door-log line(s) dead-lettered (see `sentinel deadletters list`)", err=True)
+
+
+def door_log_input(config: SiteConfig, path: Path) -> tuple[DoorLog, ReplayInput]:
+    stream_id = replay_stream_id("access", path, "access")
+    door_log = DoorLog(path, config.access, config.site_id, stream_id)
+    return door_log, ReplayInput("access", door_log.records(), stream_id)
 
 
 def _report(result: ReplayResult, out: Path | None) -> None:
@@ -145,7 +191,7 @@ def _report(result: ReplayResult, out: Path | None) -> None:
     click.echo(summarize(result), err=True)
     for alert in result.alerts:
         if alert.phase is AlertPhase.START:
-            click.echo(f"ALERT {alert.alert_id} {alert.camera_id}: {alert.message}", err=True)
+            click.echo(f"ALERT {alert.alert_id} {alert.source_id}: {alert.message}", err=True)
 
 
 @main.command()
@@ -167,6 +213,7 @@ def _report(result: ReplayResult, out: Path | None) -> None:
     default=None,
     help="Send frames at this multiple of real time (1 = as the camera would); default: as fast as possible.",
 )
+@access_events_option
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def replay(
     video: Path,
@@ -177,6 +224,7 @@ def replay(
     start_time: str,
     snapshots: Path | None,
     speed: float | None,
+    access_events: Path | None,
     progress: bool,
 ) -> None:
     """Replay a recorded VIDEO through the real pipeline (model, tracker, rules, alerts) on event time."""
@@ -194,7 +242,12 @@ def replay(
     records = video_records(video, camera_id, stream_id, camera.fps, start_ts, camera.jpeg_quality, camera.max_width)
     total = estimate_sampled_frames(str(video), camera.fps)
     options = ReplayOptions(progress, snapshots, camera.fps * speed if speed else None)
-    result = _run(_replay(config, "frames", frozenset(WORKER_ROLES), records, camera_id, stream_id, total, options))
+    inputs = [ReplayInput("frames", records, stream_id, camera_id, total)]
+    door_log = None
+    if access_events is not None:
+        door_log, door_input = door_log_input(config, access_events)
+        inputs.insert(0, door_input)
+    result = _run(_replay(config, frozenset(WORKER_ROLES), inputs, options, door_log))
     _report(result, out)  # type: ignore[arg-type]
 
 
@@ -203,9 +256,15 @@ def replay(
 @config_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="alerts.jsonl (default: stdout).")
 @click.option("--snapshots", type=click.Path(path_type=Path, file_okay=False), help="Write alert snapshots here.")
+@access_events_option
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def replay_tracks(
-    tracks: Path, config_path: Path | None, out: Path | None, snapshots: Path | None, progress: bool
+    tracks: Path,
+    config_path: Path | None,
+    out: Path | None,
+    snapshots: Path | None,
+    access_events: Path | None,
+    progress: bool,
 ) -> None:
     """Replay recorded TRACKS (JSONL of track records) through the rules and alert delivery, without the model."""
     config = _load(config_path)
@@ -216,19 +275,14 @@ def replay_tracks(
         config = config.with_camera(CameraConfig(id=camera_id))
     stream_id = replay_stream_id(camera_id, tracks, "tracks")
     total = sum(1 for _ in tracks.open("rb"))
-    roles = frozenset({Role.RULES, Role.DELIVER})
-    result = _run(
-        _replay(
-            config,
-            "tracks",
-            roles,
-            track_records(tracks, stream_id),
-            camera_id,
-            stream_id,
-            total,
-            ReplayOptions(progress, snapshots),
-        )
-    )
+    inputs = [ReplayInput("tracks", track_records(tracks, stream_id), stream_id, camera_id, total)]
+    roles = {Role.RULES, Role.DELIVER}
+    door_log = None
+    if access_events is not None:
+        door_log, door_input = door_log_input(config, access_events)
+        inputs.insert(0, door_input)
+        roles.add(Role.ACCESS)
+    result = _run(_replay(config, frozenset(roles), inputs, ReplayOptions(progress, snapshots), door_log))
     _report(result, out)  # type: ignore[arg-type]
 
 
@@ -253,10 +307,13 @@ def import_virat(objects_file: Path, fps: float, camera_id: str, start_time: str
         raise click.ClickException(str(exc)) from None
 
 
-from streams.cli_alerts import alerts_group  # noqa: E402  (commands split out to keep modules small)
+from streams.cli_access import replay_access, watchlist_group  # noqa: E402  (split out to keep modules small)
+from streams.cli_alerts import alerts_group  # noqa: E402
 from streams.cli_deadletters import deadletters_group  # noqa: E402
 from streams.demo import demo  # noqa: E402
 
 main.add_command(alerts_group)
+main.add_command(replay_access)
+main.add_command(watchlist_group)
 main.add_command(deadletters_group)
 main.add_command(demo)

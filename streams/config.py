@@ -24,6 +24,7 @@ from detectors.config import (
     OpenVinoModelConfig,
     TrackerConfig,
 )
+from streams.access_config import AccessConfig
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +192,9 @@ class SiteConfig(BaseSettings):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
     recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
+    access: AccessConfig = Field(
+        default_factory=AccessConfig, description="Door access: receiver, devices, doors, entry rules, correlation"
+    )
     cameras: tuple[CameraConfig, ...] = Field(default=(), description="Cameras of this site")
     accept_unknown_cameras: bool = Field(
         default=False, description="Process frames of cameras not listed here instead of dead-lettering them"
@@ -224,6 +228,17 @@ class SiteConfig(BaseSettings):
                 self.loiter_for(camera.id)
             except ValidationError as exc:
                 raise ValueError(f"cameras[{camera.id}].loitering: {_first_error(exc)}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _doors_lead_to_known_cameras(self) -> SiteConfig:
+        if not self.cameras:
+            return self  # replay-only configs register cameras as they go
+        known = {camera.id for camera in self.cameras}
+        for door in self.access.doors:
+            unknown = sorted(set(door.leads_to or ()) - known)
+            if unknown:
+                raise ValueError(f"access.doors[{door.id}].leads_to names unknown camera(s) {unknown}")
         return self
 
     def camera(self, camera_id: str) -> CameraConfig | None:

@@ -32,6 +32,12 @@ class Metrics:
             ["camera"],
             registry=r,
         )
+        self.access_events = Counter(
+            "sentinel_access_events", "Door-access events through the access agent", ["door", "result"], registry=r
+        )
+        self.access_rejected = Counter(
+            "sentinel_access_rejected", "Access events the receiver refused, by HTTP status", ["status"], registry=r
+        )
         self.frames_shed = Counter(
             "sentinel_frames_shed",
             "Live frames dropped by the detect stage because they were older than detector.shed_after_s",

@@ -1,7 +1,8 @@
 """Wire formats of the topics and the one error type for records that cannot be decoded.
 
 frames:  b"SNF1" | uint32 big-endian header length | FrameHeader JSON | JPEG bytes
-tracks:  TrackFrame JSON            alerts: AlertEvent or StreamEnd JSON
+tracks:  TrackFrame JSON            alerts: AlertEvent, EntryAlertEvent or StreamEnd JSON
+access:  AccessEvent or AccessStreamEnd JSON
 deadletter: DeadLetter JSON
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 import base64
 import struct
 import time
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from alerts.models import AlertEvent, StreamEnd
+from alerts.models import AlertEvent, EntryAlertEvent, StreamEnd
+from detectors.access_types import AccessEvent, AccessStreamEnd
 from detectors.types import TrackFrame
 
 FRAME_MAGIC = b"SNF1"
@@ -84,16 +86,28 @@ def decode_model(data: bytes | None, model: type[M]) -> M:
         raise RecordError(f"invalid {model.__name__}: {_describe(exc)}") from None
 
 
-_ALERT_TOPIC_RECORD: TypeAdapter[AlertEvent | StreamEnd] = TypeAdapter(AlertEvent | StreamEnd)
+AlertRecord = Annotated[AlertEvent | EntryAlertEvent | StreamEnd, Field(discriminator="record_type")]
+AccessRecord = Annotated[AccessEvent | AccessStreamEnd, Field(discriminator="record_type")]
+_ALERT_TOPIC_RECORD: TypeAdapter[AlertEvent | EntryAlertEvent | StreamEnd] = TypeAdapter(AlertRecord)
+_ACCESS_TOPIC_RECORD: TypeAdapter[AccessEvent | AccessStreamEnd] = TypeAdapter(AccessRecord)
 
 
-def decode_alert_record(data: bytes | None) -> AlertEvent | StreamEnd:
+def decode_alert_record(data: bytes | None) -> AlertEvent | EntryAlertEvent | StreamEnd:
     if not data:
         raise RecordError("empty alert record")
     try:
         return _ALERT_TOPIC_RECORD.validate_json(data)
     except ValidationError as exc:
         raise RecordError(f"invalid alert record: {_describe(exc)}") from None
+
+
+def decode_access_record(data: bytes | None) -> AccessEvent | AccessStreamEnd:
+    if not data:
+        raise RecordError("empty access record")
+    try:
+        return _ACCESS_TOPIC_RECORD.validate_json(data)
+    except ValidationError as exc:
+        raise RecordError(f"invalid access record: {_describe(exc)}") from None
 
 
 def decode_track_frame(data: bytes | None) -> TrackFrame:

@@ -19,7 +19,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from tqdm import tqdm
 
-from alerts.models import AlertEvent, AlertPhase, StreamEnd
+from alerts.models import Alert, AlertEvent, AlertPhase, StreamEnd
 from alerts.store import AlertStore
 from streams.app import MAX_RECORD_BYTES
 from streams.records import RecordError, decode_alert_record, decode_track_frame
@@ -37,7 +37,7 @@ class ReplayResult:
     stream_id: str
     frames_sent: int = 0
     frames_processed: int = 0
-    alerts: list[AlertEvent] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     wall_s: float = 0.0
     alert_latencies_s: list[float] = field(default_factory=list)
     track_ids: dict[str, set[int]] = field(default_factory=dict)
@@ -199,7 +199,8 @@ class Replayer:
         if isinstance(record, StreamEnd):
             return True
         result.alerts.append(record)
-        if record.phase is not AlertPhase.END and record.frame_seq in sent_at:  # end events cite an older frame
+        if isinstance(record, AlertEvent) and record.phase is not AlertPhase.END and record.frame_seq in sent_at:
+            # end events cite an older frame
             result.alert_latencies_s.append(time.perf_counter() - sent_at[record.frame_seq])
         bar.set_postfix(alerts=sum(a.phase is AlertPhase.START for a in result.alerts), refresh=False)
         return False
@@ -212,7 +213,7 @@ class Replayer:
             await asyncio.sleep(0.05)
 
 
-def write_alerts_jsonl(alerts: list[AlertEvent], out: Path | None) -> None:
+def write_alerts_jsonl(alerts: list[Alert], out: Path | None) -> None:
     lines = [a.model_dump_json() for a in alerts]
     if out is None:
         for line in lines:
@@ -222,7 +223,7 @@ def write_alerts_jsonl(alerts: list[AlertEvent], out: Path | None) -> None:
     out.write_text("".join(line + "\n" for line in lines))
 
 
-async def export_snapshots(store: AlertStore, alerts: list[AlertEvent], directory: Path) -> list[Path]:
+async def export_snapshots(store: AlertStore, alerts: list[Alert], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for alert in alerts:

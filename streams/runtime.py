@@ -11,15 +11,20 @@ import faust
 import redis.asyncio as aioredis
 
 from alerts.channels import Channel, WebhookChannel
+from alerts.entry_ledger import EntryLedger
 from alerts.service import AlertService
 from alerts.store import AlertStore
+from alerts.watchlist import WatchList
+from detectors.entry_rules import EntryRules
 from detectors.model import Detector, load_detector
+from streams.access_agents import AccessServices
 from streams.admin import ensure_topics
 from streams.agents import WorkerServices, register_agents
 from streams.app import Role, create_app
 from streams.broker import EmbeddedBroker
 from streams.checkpoints import StageCheckpoints, Stateful
 from streams.config import SiteConfig
+from streams.correlate import AlertLinker
 from streams.observability import Metrics, faust_lag
 from streams.stages import DetectStage, RuleStage
 
@@ -101,8 +106,20 @@ class WorkerRuntime:
                 observe_inference=self.metrics.inference_seconds.observe,
                 count_still=lambda camera: self.metrics.frames_still.labels(camera).inc(),
             )
+        if Role.RULES in self.roles or Role.ACCESS in self.roles:
+            ledger = EntryLedger(store.redis, self.config.alerts.retention_s, store.prefix)
+            linker = services.linker = AlertLinker(ledger, self.config)
         if Role.RULES in self.roles:
             services.rules = RuleStage(self.config)
+        if Role.ACCESS in self.roles:
+            services.access = AccessServices(
+                site_id=self.config.site_id,
+                store=store,
+                watchlist=WatchList(store.redis, store.prefix),
+                ledger=ledger,
+                rules=EntryRules(self.config.access.rules),
+                linker=linker,
+            )
         if self.config.recovery.enabled:
             stages: dict[Role, Stateful | None] = {Role.DETECT: services.detect, Role.RULES: services.rules}
             group = self.config.kafka.group_id

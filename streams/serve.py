@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 
 import click
 from redis.asyncio import Redis
 
+from streams.access_publish import AccessPublisher
+from streams.access_receiver import AccessReceiver, ReceiverConfigError
 from streams.admin import BrokerWatchdog
+from streams.agents import WorkerServices
 from streams.app import WORKER_ROLES, Role
 from streams.config import SiteConfig
 from streams.live import run_live_ingest
@@ -45,10 +50,12 @@ async def serve(config: SiteConfig, roles: frozenset[Role]) -> None:
             worker_roles = frozenset(roles & WORKER_ROLES)
             if worker_roles:
                 async with WorkerRuntime(config, bootstrap, worker_roles, metrics=metrics) as runtime:
-                    if health is not None and runtime.services is not None and runtime.services.store is not None:
-                        health.add_readiness_check(_redis_check(runtime.services.store.redis))
-                    started.set()
-                    await stop.wait()
+                    services = runtime.services
+                    if health is not None and services is not None and services.store is not None:
+                        health.add_readiness_check(_redis_check(services.store.redis))
+                    async with _access_receiver(config, bootstrap, roles, services, metrics):
+                        started.set()
+                        await stop.wait()
             else:
                 started.set()
                 await stop.wait()
@@ -56,6 +63,37 @@ async def serve(config: SiteConfig, roles: frozenset[Role]) -> None:
     finally:
         if health is not None:
             await health.stop()
+
+
+@contextlib.asynccontextmanager
+async def _access_receiver(
+    config: SiteConfig, bootstrap: str, roles: frozenset[Role], services: WorkerServices | None, metrics: Metrics
+) -> AsyncIterator[AccessReceiver | None]:
+    """The door-event receiver, when this process runs the access role and a port is configured."""
+    receiver_config = config.access.receiver
+    if Role.ACCESS not in roles or not receiver_config.port or services is None or services.store is None:
+        yield None
+        return
+    if receiver_config.token is None and not config.access.devices and not config.access.accept_unknown_devices:
+        logger.info("access receiver off: no devices and no access.receiver.token configured")
+        yield None
+        return
+    publisher = AccessPublisher(bootstrap, config.kafka, services.topics)
+    await publisher.start()
+    try:
+        receiver = AccessReceiver(
+            config.access, config.site_id, services.store, publisher.publish, publisher.dead_letter, metrics
+        )
+    except ReceiverConfigError as exc:
+        await publisher.stop()
+        raise click.ClickException(str(exc)) from None
+    port = await receiver.start(receiver_config.host, receiver_config.port)
+    click.echo(f"sentinel: access receiver on {receiver_config.host}:{port}", err=True)
+    try:
+        yield receiver
+    finally:
+        await receiver.stop()
+        await publisher.stop()
 
 
 def _started_check(started: asyncio.Event) -> ReadinessCheck:

@@ -1,4 +1,5 @@
-"""Every topic name in one place. All topics are keyed by camera id, so one worker owns a camera's state."""
+"""Every topic name in one place. Camera topics are keyed by camera id and the access topic by door id, so one
+worker owns a camera's (or a door's) state."""
 
 from __future__ import annotations
 
@@ -25,9 +26,14 @@ class TopicNames:
         return f"{self.prefix}.alerts"
 
     @property
+    def access(self) -> str:
+        """AccessEvent JSON records from door controllers, keyed by door id."""
+        return f"{self.prefix}.access"
+
+    @property
     def deadletter(self) -> str:
         """DeadLetter JSON records: the original bytes, the stage and the reason."""
         return f"{self.prefix}.deadletter"
 
     def all(self) -> tuple[str, ...]:
-        return (self.frames, self.tracks, self.alerts, self.deadletter)
+        return (self.frames, self.tracks, self.alerts, self.access, self.deadletter)

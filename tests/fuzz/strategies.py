@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from detectors.geometry import Box
 from detectors.types import ObjectClass, TrackedObject, TrackFrame
 from streams.records import FrameHeader, encode_frame
+from tests.access_builders import HikvisionEventBuilder, access_event
 
 JSON_SCALARS = st.one_of(
     st.none(),
@@ -121,3 +122,51 @@ CONFIG_TEXTS = st.one_of(
 
 VALID_JPEG = cv2.imencode(".jpg", np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8))[1].tobytes()
 JPEG_BYTES = st.one_of(st.binary(max_size=300), mutated_bytes(VALID_JPEG))
+
+# Door events: Hikvision JSON and multipart bodies, generic/ONVIF objects, and access-topic records.
+_HIKVISION = HikvisionEventBuilder(card="0099123")
+_GENERIC = {
+    "format": "generic",
+    "device_id": "lobby-panel",
+    "door": "1",
+    "time": "2026-11-24T00:50:03+08:00",
+    "result": "stranger",
+    "serial": "L-1",
+    "person": {"card_no": "1", "name": "x"},
+    "picture_b64": "AAAA",
+}
+_ONVIF = {
+    "format": "onvif",
+    "device_id": "lobby-panel",
+    "access_point": "1",
+    "time": 1_795_000_000,
+    "topic": "tns1:AccessControl/AccessGranted/Credential",
+    "credential_token": "c",
+}
+_MULTIPART_TYPE = "multipart/form-data; boundary=MIME_boundary"
+
+
+def _multipart(payload: dict[str, Any], picture: bytes) -> tuple[bytes, str]:
+    builder = HikvisionEventBuilder()
+    builder.payload = lambda: payload  # type: ignore[method-assign]
+    return builder.multipart(picture)
+
+
+HIKVISION_BODIES = st.one_of(
+    st.tuples(st.binary(max_size=300), st.sampled_from(["application/json", _MULTIPART_TYPE, "", "text/xml"])),
+    st.tuples(mutated_bytes(_HIKVISION.json_body()), st.just("application/json")),
+    st.tuples(broken_dicts(_HIKVISION.payload()).map(lambda d: json.dumps(d).encode()), st.just("application/json")),
+    st.builds(_multipart, broken_dicts(_HIKVISION.payload()), st.binary(max_size=64)),
+    st.tuples(mutated_bytes(_HIKVISION.multipart(b"\xff\xd8jpeg\xff\xd9")[0]), st.just(_MULTIPART_TYPE)),
+)
+DOOR_LOG_OBJECTS = st.one_of(
+    JSON_VALUES,
+    broken_dicts(_GENERIC),
+    broken_dicts(_ONVIF),
+    broken_dicts(_HIKVISION.payload()),
+)
+ACCESS_RECORDS = st.one_of(
+    st.binary(max_size=200),
+    JSON_VALUES.map(lambda v: json.dumps(v).encode()),
+    broken_dicts(access_event().model_dump(mode="json")).map(lambda d: json.dumps(d).encode()),
+)

@@ -11,11 +11,25 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from detectors.access_types import AccessEvent
 from detectors.types import TrackFrame
+from streams.access_config import AccessConfig
+from streams.access_generic import parse_access_object
+from streams.access_hikvision import parse_hikvision
+from streams.access_vendor import AccessFormatError, AccessNormaliser
 from streams.config import ConfigError, SiteConfig, config_from_text
-from streams.records import RecordError, decode_alert_record, decode_frame, decode_track_frame
+from streams.records import RecordError, decode_access_record, decode_alert_record, decode_frame, decode_track_frame
 from streams.stages import decode_jpeg
-from tests.fuzz.strategies import ALERT_RECORDS, CONFIG_TEXTS, FRAME_RECORDS, JPEG_BYTES, TRACK_RECORDS
+from tests.fuzz.strategies import (
+    ACCESS_RECORDS,
+    ALERT_RECORDS,
+    CONFIG_TEXTS,
+    DOOR_LOG_OBJECTS,
+    FRAME_RECORDS,
+    HIKVISION_BODIES,
+    JPEG_BYTES,
+    TRACK_RECORDS,
+)
 
 CI = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -66,3 +80,49 @@ def test_config_texts(text: str) -> None:
         assert isinstance(config_from_text(text, "fuzz.yaml"), SiteConfig)
     except ConfigError as exc:
         assert str(exc).startswith("fuzz.yaml")
+
+
+FUZZ_ACCESS = AccessConfig.model_validate(
+    {
+        "doors": [{"id": "gate-2"}, {"id": "lobby"}],
+        "devices": [
+            {"id": "gate2-term", "ip_address": "192.168.10.21", "doors": {"1": "gate-2"}},
+            {"id": "lobby-panel", "doors": {"1": "lobby"}},
+        ],
+    }
+)
+
+
+def hikvision_body(body: bytes, content_type: str) -> AccessEvent:
+    """What the receiver does with a posted body: parse, then normalise (device, door, refs, ids)."""
+    return AccessNormaliser(FUZZ_ACCESS, "s").normalise(parse_hikvision(body, content_type, {}, 4096))
+
+
+def door_log_object(payload: object) -> AccessEvent:
+    return AccessNormaliser(FUZZ_ACCESS, "s").normalise(parse_access_object(payload, {}, 4096))
+
+
+@CI
+@given(HIKVISION_BODIES)
+def test_hikvision_bodies(case: tuple[bytes, str]) -> None:
+    try:
+        event = hikvision_body(*case)
+    except AccessFormatError as exc:
+        assert str(exc), "the device must be told why"
+        return
+    assert np.isfinite(event.ts) and event.door_id in ("gate-2", "lobby")
+
+
+@CI
+@given(DOOR_LOG_OBJECTS)
+def test_door_log_objects(payload: object) -> None:
+    try:
+        door_log_object(payload)
+    except AccessFormatError as exc:
+        assert str(exc)
+
+
+@CI
+@given(ACCESS_RECORDS)
+def test_access_records(data: bytes) -> None:
+    _decodes_or_rejects(decode_access_record, data)

@@ -15,7 +15,7 @@ from streams.app import Role
 from streams.config import ObservabilityConfig, config_from_text, load_config
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-SENTINEL_SERVICES = {"ingest": {"ingest"}, "detect": {"detect"}, "alerts": {"rules", "deliver"}}
+SENTINEL_SERVICES = {"ingest": {"ingest"}, "detect": {"detect"}, "alerts": {"rules", "deliver", "access"}}
 
 
 def roles_of(args: list[str]) -> set[str]:
@@ -63,6 +63,23 @@ def test_example_site_config_is_valid() -> None:
     assert load_config(DEPLOY / "site.example.yaml").cameras
 
 
+def test_example_access_config_and_door_log_are_valid() -> None:
+    from streams.access_log import DoorLog
+
+    config = load_config(DEPLOY / "examples" / "site-access.yaml")
+    assert config.access.doors and config.access.devices
+    log = DoorLog(DEPLOY / "examples" / "door-log.jsonl", config.access, config.site_id, "example")
+    assert len(list(log.records())) == log.events + 1 and log.events >= 6 and not log.problems
+
+
+def test_access_receiver_reachable_in_k8s(manifests: dict[str, dict[str, Any]]) -> None:
+    service = manifests["Service/sentinel-access"]["spec"]
+    pod = manifests["Deployment/sentinel-alerts"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert service["selector"] == {"app.kubernetes.io/name": "sentinel-alerts"}
+    assert {"name": "access", "containerPort": service["ports"][0]["port"]} in container["ports"]
+
+
 def test_k8s_has_every_part(manifests: dict[str, dict[str, Any]]) -> None:
     expected = {"Deployment/sentinel-ingest", "Deployment/sentinel-detect", "Deployment/sentinel-alerts"}
     assert expected | {"HorizontalPodAutoscaler/sentinel-detect", "ConfigMap/sentinel-site"} <= set(manifests)
@@ -90,6 +107,7 @@ def test_k8s_site_config_is_valid_with_the_secret_env(
     config = config_from_text(manifests["ConfigMap/sentinel-site"]["data"]["site.yaml"], "configmap")
     assert config.kafka.security_protocol == "SASL_SSL" and config.kafka.sasl_password is not None
     assert config.redis.url.startswith("rediss://:") and config.alerts.webhooks
+    assert config.access.receiver.token is not None and config.access.pseudonym_key is not None
     hpa = manifests["HorizontalPodAutoscaler/sentinel-detect"]["spec"]
     assert hpa["scaleTargetRef"]["name"] == "sentinel-detect"
     assert hpa["maxReplicas"] <= config.kafka.partitions, "more detectors than partitions would sit idle"

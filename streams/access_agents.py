@@ -1,0 +1,93 @@
+"""The access agent: door events -> watch-list lookup -> entry rules -> entry alerts, risky-entry ledger, links.
+
+Thin, like the other agents: decoding, Redis lookups and sends here; the decisions in detectors.entry_rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from alerts.entry_ledger import EntryLedger
+from alerts.models import StreamEnd
+from alerts.store import AlertStore
+from alerts.watchlist import WatchList
+from detectors.access_types import AccessEvent, AccessStreamEnd
+from detectors.entry_rules import EntryRules, WatchHit
+from streams.alerting import entry_alert_from_finding
+from streams.correlate import AlertLinker
+from streams.observability import Metrics
+from streams.records import RecordError, decode_access_record, encode_model
+
+logger = logging.getLogger(__name__)
+
+ACCESS_STREAM_CAMERA = "access"  # camera_id of the end-of-stream markers a door-log replay gets back
+
+DeadLetterFn = Callable[[str, str, Any], Awaitable[None]]
+
+
+@dataclass
+class AccessServices:
+    site_id: str
+    store: AlertStore
+    watchlist: WatchList
+    ledger: EntryLedger
+    rules: EntryRules
+    linker: AlertLinker
+
+
+def register_access_agent(
+    app: faust.App,
+    access_topic: Any,
+    alerts_topic: Any,
+    services: AccessServices,
+    metrics: Metrics,
+    dead_letter: DeadLetterFn,
+) -> None:
+    @app.agent(access_topic, name="access")
+    async def access(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                record = decode_access_record(event.value)
+            except RecordError as exc:
+                await dead_letter("access", str(exc), event)
+                continue
+            try:
+                if isinstance(record, AccessStreamEnd):
+                    end = StreamEnd(camera_id=ACCESS_STREAM_CAMERA, stream_id=record.stream_id, ts=record.ts)
+                    await alerts_topic.send(key=ACCESS_STREAM_CAMERA.encode(), value=encode_model(end))
+                    continue
+                await _handle(record, event)
+            except Exception as exc:  # the worker must keep going; the record is kept
+                logger.exception("access failed on %s@%s", event.message.partition, event.message.offset)
+                await dead_letter("access", f"{type(exc).__name__}: {exc}", event)
+
+    async def _handle(record: AccessEvent, event: Any) -> None:
+        metrics.access_events.labels(record.door_id, record.result.value).inc()
+        entry = await services.watchlist.lookup(record.person.all(), at=record.ts)
+        hit = None
+        if entry is not None:
+            hit = WatchHit(tier=entry.tier, label=entry.label, reason=entry.reason, matched_by=entry.kind)
+        outcome = services.rules.observe(record, hit)
+        if outcome.duplicate:
+            logger.info("access event %s seen before at door %s; skipped", record.event_id, record.door_id)
+            return
+        if outcome.too_late_by_s is not None:
+            reason = (
+                f"access event {outcome.too_late_by_s:.0f} s older than the newest at door {record.door_id}: beyond "
+                "access.rules.allowed_lateness_s"
+            )
+            await dead_letter("access", reason, event)
+            return
+        door_key = record.door_id.encode()
+        for finding in outcome.findings:
+            alert = entry_alert_from_finding(services.site_id, finding, record.picture_key)
+            await alerts_topic.send(key=door_key, value=encode_model(alert))
+        if outcome.risky is not None:
+            await services.ledger.add(services.site_id, outcome.risky)
+            for update in await services.linker.relink_open_alerts(outcome.risky, services.store):
+                await alerts_topic.send(key=update.camera_id.encode(), value=encode_model(update))
