@@ -58,8 +58,9 @@ def register_access_agent(
                 continue
             try:
                 if isinstance(record, AccessStreamEnd):
+                    # same key as the log's events and their alerts: the marker lands after them, in order
                     end = StreamEnd(camera_id=ACCESS_STREAM_CAMERA, stream_id=record.stream_id, ts=record.ts)
-                    await alerts_topic.send(key=ACCESS_STREAM_CAMERA.encode(), value=encode_model(end))
+                    await alerts_topic.send(key=event.key or b"access", value=encode_model(end))
                     continue
                 await _handle(record, event)
             except Exception as exc:  # the worker must keep going; the record is kept
@@ -83,10 +84,9 @@ def register_access_agent(
             )
             await dead_letter("access", reason, event)
             return
-        door_key = record.door_id.encode()
-        for finding in outcome.findings:
+        for finding in outcome.findings:  # keyed like the access record: the door live, the log's stream in a replay
             alert = entry_alert_from_finding(services.site_id, finding, record.picture_key)
-            await alerts_topic.send(key=door_key, value=encode_model(alert))
+            await alerts_topic.send(key=event.key or record.door_id.encode(), value=encode_model(alert))
         if outcome.risky is not None:
             await services.ledger.add(services.site_id, outcome.risky)
             for update in await services.linker.relink_open_alerts(outcome.risky, services.store):

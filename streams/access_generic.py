@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from detectors.access_types import AccessResult
 from streams.access_hikvision import parse_hikvision_object
-from streams.access_vendor import AccessFormatError, PersonIds, VendorEvent, describe_validation
+from streams.access_vendor import AccessFormatError, PayloadTooLarge, PersonIds, VendorEvent, describe_validation
 
 _ONVIF_RESULTS = {
     "AccessGranted": AccessResult.GRANTED,
@@ -92,7 +92,7 @@ def _generic(event: GenericAccessEvent, max_picture_bytes: int) -> VendorEvent:
     picture = None
     if event.picture_b64:
         if len(event.picture_b64) * 3 // 4 > max_picture_bytes:
-            raise AccessFormatError(f"picture is over the limit of {max_picture_bytes} bytes")
+            raise PayloadTooLarge(f"picture is over the limit of {max_picture_bytes} bytes")
         try:
             picture = base64.b64decode(event.picture_b64, validate=True)
         except (binascii.Error, ValueError):

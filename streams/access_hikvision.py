@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from detectors.access_types import AccessResult
-from streams.access_vendor import AccessFormatError, PersonIds, VendorEvent, describe_validation
+from streams.access_vendor import AccessFormatError, PayloadTooLarge, PersonIds, VendorEvent, describe_validation
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _multipart(body: bytes, content_type: str, max_picture_bytes: int) -> tuple[
             payload = _json(data)
         elif name in _PICTURE_PARTS or part.get_content_maintype() == "image":
             if len(data) > max_picture_bytes:
-                raise AccessFormatError(f"picture of {len(data)} bytes is over the limit of {max_picture_bytes}")
+                raise PayloadTooLarge(f"picture of {len(data)} bytes is over the limit of {max_picture_bytes}")
             picture = data
     if payload is None:
         raise AccessFormatError("multipart body has no AccessControllerEvent JSON part")

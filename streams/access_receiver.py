@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from alerts.store import AlertStore
 from alerts.watchlist import WatchList
@@ -25,7 +26,14 @@ from detectors.access_types import AccessEvent
 from streams.access_config import AccessConfig
 from streams.access_generic import parse_access_object
 from streams.access_hikvision import parse_hikvision
-from streams.access_vendor import AccessFormatError, AccessNormaliser, UnknownDevice, VendorEvent, pseudonym_key
+from streams.access_vendor import (
+    AccessFormatError,
+    AccessNormaliser,
+    PayloadTooLarge,
+    UnknownDevice,
+    VendorEvent,
+    pseudonym_key,
+)
 from streams.observability import Metrics
 from streams.watchlist_api import WatchListApi
 
@@ -123,23 +131,32 @@ class AccessReceiver:
         except UnknownDevice as exc:
             await self.dead_letter(f"access receiver: {exc}", body)
             return self._refuse(403, str(exc))
+        except PayloadTooLarge as exc:
+            return self._refuse(413, str(exc))
         except AccessFormatError as exc:
             await self.dead_letter(f"access receiver: {exc}", body)
             return self._refuse(400, str(exc))
         own = self._device_tokens.get(event.device_id)
         if own is not None and not hmac.compare_digest(own, token):
             return self._refuse(403, f"device {event.device_id} must present its own token")
-        if await self.store.redis.exists(self._seen_key(event)):
-            return _json(200, {"status": "duplicate", "event_id": event.event_id})
-        if vendor.picture:
-            key = await self.store.put_access_picture(event.event_id, vendor.picture, self.config.picture_ttl_s)
-            event = event.model_copy(update={"picture_key": key})
+        try:
+            if await self.store.redis.exists(self._seen_key(event)):
+                return _json(200, {"status": "duplicate", "event_id": event.event_id})
+            if vendor.picture:
+                key = await self.store.put_access_picture(event.event_id, vendor.picture, self.config.picture_ttl_s)
+                event = event.model_copy(update={"picture_key": key})
+        except RedisError as exc:  # the device keeps the event and retries on a 5xx
+            logger.warning("access event %s not taken: Redis unavailable (%s)", event.event_id, exc)
+            return self._refuse(503, "store unavailable; retry later")
         try:
             await self.publish(event)
-        except Exception as exc:  # the device keeps the event and retries on a 5xx
+        except Exception as exc:
             logger.warning("access event %s not published: %s", event.event_id, exc)
             return self._refuse(503, "event bus unavailable; retry later")
-        await self.store.redis.set(self._seen_key(event), 1, ex=self.config.dedupe_ttl_s)
+        try:
+            await self.store.redis.set(self._seen_key(event), 1, ex=self.config.dedupe_ttl_s)
+        except RedisError as exc:  # published: a repeat would be dropped by the access stage's own dedupe
+            logger.warning("access event %s published but not marked seen: %s", event.event_id, exc)
         logger.info(
             "access event %s: door %s %s (%s)",
             event.event_id,

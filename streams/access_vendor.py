@@ -25,6 +25,10 @@ class AccessFormatError(ValueError):
     """An access event that cannot be decoded; the message is the reason given back to the device."""
 
 
+class PayloadTooLarge(AccessFormatError):
+    """A picture (or body part) over the configured size limit."""
+
+
 class UnknownDevice(AccessFormatError):
     """The event names a device (or door) this site has not registered."""
 

@@ -31,7 +31,7 @@ from tests.integration.conftest import CLIPS
 SITE_TOKEN, LOBBY_TOKEN = "site-secret-1", "lobby-secret-2"
 ACCESS = {
     "pseudonym_key": "integration-key",
-    "receiver": {"token": SITE_TOKEN, "max_body_bytes": 256 * 1024},
+    "receiver": {"token": SITE_TOKEN, "max_body_bytes": 256 * 1024, "max_picture_bytes": 64 * 1024},
     "doors": [{"id": "gate-2", "name": "Gate 2"}, {"id": "lobby", "name": "Lobby"}],
     "devices": [
         {"id": "gate2-term", "ip_address": "192.168.10.21", "doors": {"1": "gate-2"}},
@@ -93,6 +93,8 @@ async def scenario(config: SiteConfig, bootstrap: str) -> dict[str, Any]:
                 unknown = HikvisionEventBuilder(ip="10.9.9.9", serial=1).json_body()
                 replies["unknown device"] = await post(http, hik, unknown, json_type, SITE_TOKEN)
                 replies["oversized"] = await post(http, hik, b"{" + b" " * 300_000 + b"}", json_type, SITE_TOKEN)
+                huge, huge_type = HikvisionEventBuilder(serial=9003).multipart(b"\xff\xd8" + b"\0" * 100_000)
+                replies["oversized picture"] = await post(http, hik, huge, huge_type, SITE_TOKEN)
                 replies["lobby, site token"] = await post(http, gen, generic_event("L-1"), json_type, SITE_TOKEN)
                 replies["lobby, own token"] = await post(http, gen, generic_event("L-2"), json_type, LOBBY_TOKEN)
             alert = await wait_for_entry_alert(store, "gate-2")
@@ -149,6 +151,7 @@ def test_receiver_accepts_refuses_and_raises_entry_alert(make_site: Any) -> None
         "xml": 400,
         "unknown device": 403,
         "oversized": 413,
+        "oversized picture": 413,
         "lobby, site token": 403,  # a device with its own credential must use it
         "lobby, own token": 200,
     }

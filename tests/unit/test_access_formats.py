@@ -11,7 +11,7 @@ from detectors.access_types import AccessResult
 from streams.access_config import AccessConfig
 from streams.access_generic import parse_access_object
 from streams.access_hikvision import parse_hikvision
-from streams.access_vendor import AccessFormatError, AccessNormaliser, UnknownDevice
+from streams.access_vendor import AccessFormatError, AccessNormaliser, PayloadTooLarge, UnknownDevice
 from tests.access_builders import HikvisionEventBuilder
 
 CONFIG = AccessConfig.model_validate(
@@ -89,7 +89,7 @@ def test_hikvision_time_needs_an_offset_and_pictures_have_a_limit() -> None:
     with pytest.raises(AccessFormatError, match="UTC offset"):
         hikvision(HikvisionEventBuilder(when="2026-11-24T00:58:44"))
     body, content_type = HikvisionEventBuilder().multipart(b"x" * 5000)
-    with pytest.raises(AccessFormatError, match="over the limit"):
+    with pytest.raises(PayloadTooLarge, match="over the limit"):
         parse_hikvision(body, content_type, {}, 4096)
 
 
