@@ -65,7 +65,7 @@ class WebhookChannel:
 
     def __init__(self, config: WebhookConfig) -> None:
         self.config = config
-        self.name = f"webhook:{config.url.host}"
+        self.name = config.name or f"webhook:{config.url.host}"
         self._session: aiohttp.ClientSession | None = None
 
     def wants(self, event: Alert) -> bool:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr
+from typing import Literal
 
-from alerts.models import AlertPhase
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from alerts.models import AlertPhase, Severity
+
+CHANNEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 
 
 class StrictModel(BaseModel):
@@ -12,6 +16,7 @@ class StrictModel(BaseModel):
 
 
 class WebhookConfig(StrictModel):
+    name: str | None = Field(default=None, pattern=CHANNEL_NAME, description="Channel name (default webhook:<host>)")
     url: AnyHttpUrl = Field(description="Receiver of alert events as JSON POSTs")
     secret: SecretStr | None = Field(
         default=None, description="When set, each body is signed: X-Sentinel-Signature: sha256=<hex HMAC>"
@@ -22,6 +27,83 @@ class WebhookConfig(StrictModel):
     timeout_s: float = Field(default=5.0, gt=0.0, le=120.0, description="Per-attempt HTTP timeout")
     max_attempts: int = Field(default=5, ge=1, le=20, description="Attempts before a delivery is logged as failed")
     backoff_s: float = Field(default=0.5, ge=0.0, le=60.0, description="First retry delay; doubles each attempt")
+
+
+class PushPolicy(StrictModel):
+    """Which alert steps reach officers' phones: the start, and an update only when the severity rises."""
+
+    severities: tuple[Severity, ...] = Field(
+        default=(Severity.RED, Severity.YELLOW), min_length=1, description="Severities pushed to this channel"
+    )
+
+
+class MqttConfig(StrictModel):
+    name: str = Field(default="mqtt", pattern=CHANNEL_NAME)
+    host: str = Field(default="127.0.0.1", description="MQTT broker (Mosquitto, EMQX, the platform's own)")
+    port: int = Field(default=1883, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    tls: bool = Field(default=False, description="TLS to the broker (port 8883 usually)")
+    topic_prefix: str = Field(
+        default="sentinel", pattern=r"^[^#+]{1,100}$", description="Publishes to <prefix>/<site>/alerts/<severity>"
+    )
+    qos: int = Field(default=1, ge=0, le=2)
+    retain: bool = Field(default=False, description="Keep the last alert per topic for late subscribers")
+    push: PushPolicy = Field(default_factory=PushPolicy)
+
+
+class NtfyConfig(StrictModel):
+    name: str = Field(default="ntfy", pattern=CHANNEL_NAME)
+    url: AnyHttpUrl = Field(
+        description="ntfy server (or any ntfy-compatible push relay), e.g. https://ntfy.example.org"
+    )
+    topic: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Topic the officers' phones subscribe to")
+    token: SecretStr | None = Field(default=None, description="Access token (Authorization: Bearer)")
+    console_url: AnyHttpUrl | None = Field(
+        default=None, description="Public URL of the console: pushes get 'Open' and 'Acknowledge' buttons"
+    )
+    timeout_s: float = Field(default=5.0, gt=0.0, le=60.0)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    push: PushPolicy = Field(default_factory=PushPolicy)
+
+
+class EscalationLevel(StrictModel):
+    name: str = Field(min_length=1, max_length=64, description="Who this level reaches, e.g. duty-desk")
+    channels: tuple[str, ...] = Field(min_length=1, description="Channel names (webhooks, mqtt, ntfy) to re-send to")
+
+
+class EscalationConfig(StrictModel):
+    """An alert nobody acknowledges is re-sent, one level further each period, up to the last level."""
+
+    ack_within_s: dict[Severity, float] = Field(
+        default_factory=lambda: {Severity.RED: 120.0, Severity.YELLOW: 600.0},
+        description="Time to acknowledge per severity before escalating; a severity not listed never escalates",
+    )
+    levels: tuple[EscalationLevel, ...] = Field(default=(), description="Escalation contacts, in order")
+    check_interval_s: float = Field(default=5.0, gt=0.0, le=600.0)
+
+
+class AccountConfig(StrictModel):
+    username: str = Field(pattern=r"^[A-Za-z0-9._@-]{1,64}$")
+    role: Literal["officer", "supervisor", "admin"]
+    password_hash: SecretStr = Field(
+        description="Argon2id hash from `sentinel console hash-password`; never a password"
+    )
+
+
+class ConsoleConfig(StrictModel):
+    """The officers' web console: live feed, alert pages, lifecycle buttons; installable as a PWA."""
+
+    host: str = Field(default="0.0.0.0")
+    port: int = Field(default=8080, ge=0, le=65535, description="Port for `sentinel run` with the console role; 0: off")
+    public_url: AnyHttpUrl | None = Field(default=None, description="How phones reach it; used in push links")
+    session_ttl_s: int = Field(default=12 * 3600, ge=300, le=30 * 86400, description="A login lasts one shift")
+    secure_cookies: bool = Field(default=False, description="Mark the session cookie Secure (set it behind HTTPS)")
+    login_max_failures: int = Field(default=5, ge=1, le=100, description="Failed logins per user or address ...")
+    login_window_s: int = Field(default=300, ge=10, le=86400, description="... within this window lock logins out")
+    accounts: tuple[AccountConfig, ...] = Field(
+        default=(), description="Accounts from the config; more can be added with `sentinel console add-user`"
+    )
 
 
 class AlertsConfig(StrictModel):
@@ -40,3 +122,23 @@ class AlertsConfig(StrictModel):
     feed_maxlen: int = Field(default=10000, ge=100, le=10_000_000, description="Length of the live alert feed")
     snapshot_jpeg_quality: int = Field(default=85, ge=10, le=100)
     webhooks: tuple[WebhookConfig, ...] = Field(default=(), description="HTTP receivers of alert events")
+    mqtt: MqttConfig | None = Field(default=None, description="Publish alerts to an MQTT broker")
+    ntfy: NtfyConfig | None = Field(default=None, description="Push alerts to phones through ntfy")
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
+
+    def channel_names(self) -> set[str]:
+        names = {w.name or f"webhook:{w.url.host}" for w in self.webhooks}
+        names |= {c.name for c in (self.mqtt, self.ntfy) if c is not None}
+        return names
+
+    @model_validator(mode="after")
+    def _escalation_names_known_channels(self) -> AlertsConfig:
+        known = self.channel_names()
+        for level in self.escalation.levels:
+            unknown = sorted(set(level.channels) - known)
+            if unknown:
+                raise ValueError(
+                    f"escalation level {level.name!r} names unknown channel(s) {unknown}; known: {sorted(known)}"
+                )
+        return self

@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable
 
 from alerts.channels import Channel, DeliveryError
-from alerts.models import Alert, AlertEvent, AlertPhase
+from alerts.lifecycle import LifecycleStore
+from alerts.models import Alert, AlertEvent, AlertPhase, Severity
+from alerts.push import should_push
 from alerts.snapshot import render_entry_snapshot, render_snapshot
 from alerts.store import AlertStore
 
@@ -22,11 +24,13 @@ class AlertService:
         channels: list[Channel],
         snapshot_quality: int = 85,
         on_delivery: Callable[[str, str], None] | None = None,
+        lifecycle: LifecycleStore | None = None,
     ) -> None:
         self.store = store
         self.channels = channels
         self.snapshot_quality = snapshot_quality
         self._on_delivery = on_delivery  # (channel name, "delivered" | "failed"), e.g. for metrics
+        self.lifecycle = lifecycle
 
     async def handle(self, event: Alert) -> bool:
         """Process one event; returns False when it had been handled completely before and nothing was done.
@@ -41,10 +45,23 @@ class AlertService:
             return False
         if event.phase is AlertPhase.START:
             await self._attach_snapshot(event)
+            if self.lifecycle is not None and not outcome.suppressed:
+                await self.lifecycle.open(event.alert_id)
         if not outcome.suppressed:
-            await asyncio.gather(*(self._deliver(channel, event) for channel in self.channels if channel.wants(event)))
+            chosen = [
+                channel for channel in self.channels if channel.wants(event) and await self._may_push(channel, event)
+            ]
+            await asyncio.gather(*(self.deliver(channel, event) for channel in chosen))
         await self.store.mark_delivered(event.event_id)
         return True
+
+    async def _may_push(self, channel: Channel, event: Alert) -> bool:
+        """Phone channels (those with a push policy) hear of an incident once, and again only if it gets worse."""
+        policy = getattr(channel, "push_policy", None)
+        if policy is None:
+            return True
+        last = await self.store.pushed_severity(event.alert_id, channel.name)
+        return should_push(event, policy, Severity(last) if last else None)
 
     async def _attach_snapshot(self, event: Alert) -> None:
         loop = asyncio.get_running_loop()
@@ -56,12 +73,15 @@ class AlertService:
             jpeg = await loop.run_in_executor(None, render_entry_snapshot, event, picture, self.snapshot_quality)
         await self.store.put_snapshot(event.alert_id, jpeg)
 
-    async def _deliver(self, channel: Channel, event: Alert) -> None:
+    async def deliver(self, channel: Channel, event: Alert) -> None:
+        """Send one step to one channel, with the channel's retries, and log the attempt."""
         started = time.time()
         entry: dict[str, object] = {"channel": channel.name, "event_id": event.event_id, "at": started}
         try:
             entry["attempts"] = await channel.send(event)
             entry["status"] = "delivered"
+            if getattr(channel, "push_policy", None) is not None:
+                await self.store.mark_pushed(event.alert_id, channel.name, event.severity.value)
         except DeliveryError as exc:
             entry["status"] = "failed"
             entry["error"] = str(exc)

@@ -12,6 +12,7 @@ Keys (prefix `sentinel:` by default):
   frame:{cam}:{stream}:{seq}  candidate evidence frame (short TTL)
   feed                  stream of stored events for `sentinel alerts tail`
   delivery:{id}         list of delivery attempts (the delivery log)
+  pushed:{id}:{channel}  severity last pushed to a phone channel (the push rule)
   stream-done:{stream}  set when the delivery stage has handled a stream's end marker
 """
 
@@ -163,6 +164,13 @@ class AlertStore:
 
     async def get_access_picture(self, picture_key: str) -> bytes | None:
         return cast(bytes | None, await self.redis.get(self.prefix + picture_key))
+
+    async def pushed_severity(self, alert_id: str, channel: str) -> str | None:
+        raw = await self.redis.get(self.key("pushed", alert_id, channel))
+        return cast(bytes, raw).decode() if raw else None
+
+    async def mark_pushed(self, alert_id: str, channel: str, severity: str) -> None:
+        await self.redis.set(self.key("pushed", alert_id, channel), severity, ex=self.retention_s)
 
     async def put_snapshot(self, alert_id: str, jpeg: bytes) -> None:
         await self.redis.set(self.key("snapshot", alert_id), jpeg, ex=self.retention_s)

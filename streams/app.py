@@ -25,6 +25,7 @@ class Role(StrEnum):
     RULES = "rules"
     DELIVER = "deliver"
     ACCESS = "access"  # the door-event receiver and the access agent
+    CONSOLE = "console"  # the officers' web console (reads Redis only)
 
 
 WORKER_ROLES = frozenset({Role.DETECT, Role.RULES, Role.DELIVER, Role.ACCESS})

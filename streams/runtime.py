@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
@@ -12,6 +13,9 @@ import redis.asyncio as aioredis
 
 from alerts.channels import Channel, WebhookChannel
 from alerts.entry_ledger import EntryLedger
+from alerts.escalation import Escalator
+from alerts.lifecycle import LifecycleStore
+from alerts.push import MqttChannel, NtfyChannel
 from alerts.service import AlertService
 from alerts.store import AlertStore
 from alerts.watchlist import WatchList
@@ -33,6 +37,18 @@ logger = logging.getLogger(__name__)
 
 class RedisUnavailable(RuntimeError):
     pass
+
+
+def build_channels(config: SiteConfig) -> list[Channel]:
+    """The configured delivery channels: webhooks, MQTT, ntfy."""
+    alerts = config.alerts
+    console_url = str(alerts.console.public_url) if alerts.console.public_url else None
+    channels: list[Channel] = [WebhookChannel(w) for w in alerts.webhooks]
+    if alerts.mqtt is not None:
+        channels.append(MqttChannel(alerts.mqtt, config.site_id, console_url))
+    if alerts.ntfy is not None:
+        channels.append(NtfyChannel(alerts.ntfy))
+    return channels
 
 
 @contextlib.contextmanager
@@ -92,6 +108,8 @@ class WorkerRuntime:
         self.metrics = metrics or Metrics()
         self.services: WorkerServices | None = None
         self._app: faust.App | None = None
+        self._stop = asyncio.Event()
+        self._escalating: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> WorkerRuntime:
         topics = ensure_topics(self.bootstrap, self.config.kafka)
@@ -129,13 +147,20 @@ class WorkerRuntime:
                         store.redis, store.prefix, group, role.value, stage, self.config.recovery.checkpoint_ttl_s
                     )
         if Role.DELIVER in self.roles:
-            channels: list[Channel] = [WebhookChannel(w) for w in self.config.alerts.webhooks]
-            services.alerts = AlertService(
+            channels = build_channels(self.config) + self.extra_channels
+            lifecycle = LifecycleStore(store.redis, self.config.alerts.retention_s, store.prefix)
+            service = services.alerts = AlertService(
                 store,
-                channels + self.extra_channels,
+                channels,
                 self.config.alerts.snapshot_jpeg_quality,
                 on_delivery=lambda channel, status: self.metrics.deliveries.labels(channel, status).inc(),
+                lifecycle=lifecycle,
             )
+            escalation = self.config.alerts.escalation
+            if escalation.levels:
+                by_name = {channel.name: channel for channel in channels}
+                escalator = Escalator(lifecycle, store, by_name, escalation, service.deliver)
+                self._escalating = asyncio.create_task(escalator.run(self._stop))
         self.services = services
         app = self._app = create_app(self.config, self.bootstrap, self.roles)
         register_agents(app, services, self.roles)
@@ -147,6 +172,9 @@ class WorkerRuntime:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._stop.set()
+        if self._escalating is not None:
+            await asyncio.gather(self._escalating, return_exceptions=True)
         if self._app is not None:
             await self._app.stop()
         services = self.services

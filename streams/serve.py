@@ -11,6 +11,9 @@ from collections.abc import AsyncIterator
 import click
 from redis.asyncio import Redis
 
+from alerts.console.app import Console
+from alerts.console.auth import ConsoleAuth
+from alerts.lifecycle import LifecycleStore
 from streams.access_publish import AccessPublisher
 from streams.access_receiver import AccessReceiver, ReceiverConfigError
 from streams.admin import BrokerWatchdog
@@ -19,7 +22,7 @@ from streams.app import WORKER_ROLES, Role
 from streams.config import SiteConfig
 from streams.live import run_live_ingest
 from streams.observability import HealthServer, Metrics, ReadinessCheck
-from streams.runtime import WorkerRuntime, kafka_bootstrap
+from streams.runtime import WorkerRuntime, check_redis, kafka_bootstrap, make_store
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +41,20 @@ async def serve(config: SiteConfig, roles: frozenset[Role]) -> None:
         health.add_readiness_check(_started_check(started))
         await health.start()
     try:
-        with kafka_bootstrap(config) as bootstrap:
-            click.echo(f"sentinel: broker {bootstrap}, roles {sorted(r.value for r in roles)}", err=True)
+        async with contextlib.AsyncExitStack() as stack, _bootstrap(config, roles) as bootstrap:
+            click.echo(f"sentinel: broker {bootstrap or '(none)'}, roles {sorted(r.value for r in roles)}", err=True)
             tasks = []
-            watchdog = BrokerWatchdog(bootstrap, config.kafka)
-            tasks.append(asyncio.create_task(watchdog.run(stop)))
-            if health is not None:
-                health.add_readiness_check(_broker_check(watchdog))
+            if bootstrap:
+                watchdog = BrokerWatchdog(bootstrap, config.kafka)
+                tasks.append(asyncio.create_task(watchdog.run(stop)))
+                if health is not None:
+                    health.add_readiness_check(_broker_check(watchdog))
             if Role.INGEST in roles:
                 tasks.append(asyncio.create_task(run_live_ingest(config, bootstrap, stop, metrics)))
+            if Role.CONSOLE in roles and config.alerts.console.port:
+                console = await start_console(config)
+                stack.push_async_callback(console.store.redis.aclose)
+                stack.push_async_callback(console.stop)  # runs first: callbacks unwind in reverse
             worker_roles = frozenset(roles & WORKER_ROLES)
             if worker_roles:
                 async with WorkerRuntime(config, bootstrap, worker_roles, metrics=metrics) as runtime:
@@ -94,6 +102,26 @@ async def _access_receiver(
     finally:
         await receiver.stop()
         await publisher.stop()
+
+
+@contextlib.asynccontextmanager
+async def _bootstrap(config: SiteConfig, roles: frozenset[Role]) -> AsyncIterator[str]:
+    """The broker address; a console-only process needs none and starts no embedded broker."""
+    if roles <= {Role.CONSOLE}:
+        yield ""
+        return
+    with kafka_bootstrap(config) as bootstrap:
+        yield bootstrap
+
+
+async def start_console(config: SiteConfig) -> Console:
+    store = make_store(config)
+    await check_redis(store, config.redis.redacted_url)
+    lifecycle = LifecycleStore(store.redis, config.alerts.retention_s, store.prefix)
+    console = Console(store, lifecycle, ConsoleAuth(store.redis, config.alerts.console, store.prefix))
+    port = await console.start(config.alerts.console.host, config.alerts.console.port)
+    click.echo(f"sentinel: console on http://{config.alerts.console.host}:{port}/", err=True)
+    return console
 
 
 def _started_check(started: asyncio.Event) -> ReadinessCheck:

@@ -1,0 +1,242 @@
+"""The console's HTTP side (aiohttp, like the service's other endpoints): pages, JSON API, server-sent events.
+
+Every page and API needs a session (pages redirect to /login, the API answers 401); state-changing requests
+need the session's CSRF token in `X-CSRF-Token`; login takes JSON only (a cross-site form cannot send it) and is
+throttled. Snapshots are served only to logged-in users. Responses carry a strict Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, cast
+
+from aiohttp import web
+
+from alerts.console.auth import ConsoleAuth, LoginRefused, Session
+from alerts.lifecycle import Action, LifecycleStore, Role
+from alerts.store import AlertStore, parse_alert
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "sentinel_session"
+SESSION_KEY = web.RequestKey("session", Session)
+PUBLIC = ("/login", "/api/login", "/static/", "/manifest.webmanifest", "/sw.js")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Console:
+    def __init__(self, store: AlertStore, lifecycle: LifecycleStore, auth: ConsoleAuth) -> None:
+        self.store = store
+        self.lifecycle = lifecycle
+        self.auth = auth
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._headers, self._sessions], client_max_size=64 * 1024)
+        r = app.router
+        r.add_get("/", self._page("index.html"))
+        r.add_get("/alerts/{alert_id}", self._page("alert.html"))
+        r.add_get("/login", self._page("login.html"))
+        r.add_get("/manifest.webmanifest", self._file("manifest.webmanifest", "application/manifest+json"))
+        r.add_get("/sw.js", self._file("sw.js", "text/javascript"))
+        r.add_static("/static/", STATIC)
+        r.add_post("/api/login", self._login)
+        r.add_post("/api/logout", self._logout)
+        r.add_get("/api/me", self._me)
+        r.add_get("/api/alerts", self._alerts)
+        r.add_get("/api/alerts/{alert_id}", self._alert)
+        r.add_get("/api/alerts/{alert_id}/snapshot", self._snapshot)
+        r.add_post("/api/alerts/{alert_id}/actions", self._action)
+        r.add_get("/api/stream", self._stream)
+        return app
+
+    async def start(self, host: str, port: int) -> int:
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=2.0)  # live streams end on stop
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - the bound port when 0 was asked
+        self.port = sockets[0].getsockname()[1] if sockets else port
+        logger.info("console on http://%s:%s", host, self.port)
+        return self.port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @web.middleware
+    async def _headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @web.middleware
+    async def _sessions(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == "/login" or any(request.path.startswith(p) for p in PUBLIC[1:]):
+            return await handler(request)
+        session = await self.auth.session(request.cookies.get(COOKIE))
+        if session is None:
+            if request.path.startswith("/api/"):
+                return _error(401, "log in first")
+            raise web.HTTPFound(f"/login?next={request.path}")
+        if request.method not in ("GET", "HEAD") and not session.csrf_ok(request.headers.get("X-CSRF-Token")):
+            return _error(403, "missing or wrong CSRF token")
+        request[SESSION_KEY] = session
+        return await handler(request)
+
+    def _page(self, name: str) -> Handler:
+        async def page(request: web.Request) -> web.StreamResponse:
+            return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+        return page
+
+    def _file(self, name: str, content_type: str) -> Handler:
+        async def serve(request: web.Request) -> web.StreamResponse:
+            return web.Response(body=(STATIC / name).read_bytes(), content_type=content_type)
+
+        return serve
+
+    async def _login(self, request: web.Request) -> web.StreamResponse:
+        if request.content_type != "application/json":
+            return _error(415, "send JSON")
+        origin = request.headers.get("Origin")
+        if origin and origin.split("//", 1)[-1] != request.host:
+            return _error(403, "cross-site login refused")
+        try:
+            body = await request.json()
+            username, password = str(body["username"]), str(body["password"])
+        except (ValueError, KeyError, TypeError):
+            return _error(400, "username and password required")
+        try:
+            session = await self.auth.login(username, password, request.remote or "unknown")
+        except LoginRefused as exc:
+            return _error(429 if "too many" in str(exc) else 401, str(exc))
+        response = web.json_response(_me(session))
+        response.set_cookie(
+            COOKIE,
+            session.token,
+            max_age=self.auth.config.session_ttl_s,
+            httponly=True,
+            samesite="Strict",
+            secure=self.auth.config.secure_cookies,
+            path="/",
+        )
+        return response
+
+    async def _logout(self, request: web.Request) -> web.StreamResponse:
+        await self.auth.logout(request[SESSION_KEY].token)
+        response = web.json_response({"status": "logged out"})
+        response.del_cookie(COOKIE, path="/")
+        return response
+
+    async def _me(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response(_me(request[SESSION_KEY]))
+
+    async def _alerts(self, request: web.Request) -> web.StreamResponse:
+        limit = min(int(request.query.get("limit", "50")), 500)
+        ids = await self.store.list_ids(limit=limit)
+        items = [await self._summary(alert_id) for alert_id in ids]
+        return web.json_response([item for item in items if item is not None])
+
+    async def _summary(self, alert_id: str) -> dict[str, Any] | None:
+        alert = await self.store.get(alert_id)
+        if alert is None:
+            return None
+        state = await self.lifecycle.get(alert_id)
+        return {
+            "alert": json.loads(alert.model_dump_json()),
+            "state": state.state.value if state else None,
+            "escalations": state.escalations if state else 0,
+        }
+
+    async def _alert(self, request: web.Request) -> web.StreamResponse:
+        alert_id = request.match_info["alert_id"]
+        summary = await self._summary(alert_id)
+        if summary is None:
+            return _error(404, "no such alert")
+        summary["timeline"] = [json.loads(e.model_dump_json()) for e in await self.store.timeline(alert_id)]
+        summary["transitions"] = [json.loads(t.model_dump_json()) for t in await self.lifecycle.history(alert_id)]
+        summary["deliveries"] = await self.store.delivery_log(alert_id)
+        return web.json_response(summary)
+
+    async def _snapshot(self, request: web.Request) -> web.StreamResponse:
+        jpeg = await self.store.get_snapshot(request.match_info["alert_id"])
+        if jpeg is None:
+            return _error(404, "no snapshot")
+        return web.Response(body=jpeg, content_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+    async def _action(self, request: web.Request) -> web.StreamResponse:
+        session = request[SESSION_KEY]
+        try:
+            body = await request.json()
+            action = Action(body["action"])
+            note = str(body.get("note", ""))[:1000]
+        except (ValueError, KeyError, TypeError):
+            return _error(400, f"action must be one of {[a.value for a in Action]}")
+        outcome = await self.lifecycle.apply(
+            request.match_info["alert_id"], action, session.username, Role(session.role), note
+        )
+        if not outcome.ok:
+            return _error(409, outcome.reason)
+        return web.json_response({"state": outcome.state.value, "changed": outcome.changed})
+
+    async def _stream(self, request: web.Request) -> web.StreamResponse:
+        """Server-sent events: `alert` for every stored alert step, `state` for every lifecycle change."""
+        session = request[SESSION_KEY]
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
+        await response.prepare(request)
+        feed, changes = self.store.key("feed"), self.lifecycle.changes_key
+        positions: dict[str, str] = {feed: "$", changes: "$"}
+        await response.write(b"retry: 2000\n\n")
+        idle = 0
+        while await self.auth.session(session.token) is not None:  # a logout or an expiry ends the stream
+            # block well under the Redis client's socket timeout (5 s by default)
+            reply: Any = await self.store.redis.xread(cast(Any, positions), block=3_000, count=100)
+            if not reply:
+                idle += 1
+                if idle % 5 == 0:
+                    await response.write(b": keep-alive\n\n")  # proxies and phones drop silent connections
+                continue
+            for stream, entries in reply:
+                name = stream.decode()
+                for entry_id, fields in entries:
+                    positions[name] = entry_id.decode()
+                    await response.write(await self._event(name == feed, fields))
+        return response
+
+    async def _event(self, is_alert: bool, fields: dict[bytes, bytes]) -> bytes:
+        if is_alert:
+            alert = parse_alert(fields[b"event"])
+            state = await self.lifecycle.get(alert.alert_id)
+            data = {"alert": json.loads(alert.model_dump_json()), "state": state.state.value if state else "new"}
+            kind = "alert"
+        else:
+            transition = json.loads(fields[b"transition"])
+            data = {
+                "alert_id": fields[b"alert_id"].decode(),
+                "state": fields[b"state"].decode(),
+                "transition": transition,
+            }
+            kind = "state"
+        return f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def _me(session: Session) -> dict[str, Any]:
+    return {"user": session.username, "role": session.role, "csrf": session.csrf, "expires_at": session.expires_at}
+
+
+def _error(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)

@@ -1,0 +1,121 @@
+"""Console accounts, sessions and login throttling, all in Redis; passwords hashed with Argon2id.
+
+Keys: console:user:{name} account JSON | console:session:{token} session JSON (expires) |
+console:login-fail:{user|addr} failure counters (expire with the window).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import time
+from typing import Literal
+
+import redis.asyncio as aioredis
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict
+
+from alerts.config import ConsoleConfig
+
+logger = logging.getLogger(__name__)
+
+_HASHER = PasswordHasher()  # Argon2id with the library's current recommended parameters
+_DUMMY_HASH = _HASHER.hash("not-a-password")  # verified against for unknown users, so timing does not tell
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str
+    role: Literal["officer", "supervisor", "admin"]
+    password_hash: str
+
+
+class Session(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    token: str
+    username: str
+    role: Literal["officer", "supervisor", "admin"]
+    csrf: str
+    expires_at: float
+
+    def csrf_ok(self, presented: str | None) -> bool:
+        return presented is not None and hmac.compare_digest(presented, self.csrf)
+
+
+class LoginRefused(Exception):
+    """Wrong credentials, or too many failures; the message is safe to show."""
+
+
+class ConsoleAuth:
+    def __init__(self, client: aioredis.Redis, config: ConsoleConfig, prefix: str = "sentinel:") -> None:
+        self.redis = client
+        self.config = config
+        self.prefix = prefix
+
+    def _key(self, *parts: str) -> str:
+        return self.prefix + ":".join(("console", *parts))
+
+    async def add_account(self, username: str, role: str, password: str) -> Account:
+        account = Account(username=username, role=role, password_hash=hash_password(password))  # type: ignore[arg-type]
+        await self.redis.set(self._key("user", username), account.model_dump_json())
+        logger.info("console account %s (%s) saved", username, role)
+        return account
+
+    async def account(self, username: str) -> Account | None:
+        for configured in self.config.accounts:
+            if configured.username == username:
+                return Account(
+                    username=username, role=configured.role, password_hash=configured.password_hash.get_secret_value()
+                )
+        raw = await self.redis.get(self._key("user", username))
+        return Account.model_validate_json(raw) if raw else None
+
+    async def login(self, username: str, password: str, address: str) -> Session:
+        counters = (self._key("login-fail", "user", username), self._key("login-fail", "addr", address))
+        failures = [int(v or 0) for v in await self.redis.mget(counters)]
+        if max(failures) >= self.config.login_max_failures:
+            raise LoginRefused(f"too many failed logins; try again in {self.config.login_window_s // 60 or 1} min")
+        account = await self.account(username)
+        try:
+            _HASHER.verify(account.password_hash if account else _DUMMY_HASH, password)
+            ok = account is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok or account is None:
+            pipe = self.redis.pipeline(transaction=True)
+            for key in counters:
+                pipe.incr(key)
+                pipe.expire(key, self.config.login_window_s)
+            await pipe.execute()
+            logger.warning("console login failed for %r from %s", username, address)
+            raise LoginRefused("wrong user name or password")
+        await self.redis.delete(counters[0])
+        session = Session(
+            token=secrets.token_urlsafe(32),
+            username=account.username,
+            role=account.role,
+            csrf=secrets.token_urlsafe(24),
+            expires_at=time.time() + self.config.session_ttl_s,
+        )
+        await self.redis.set(
+            self._key("session", session.token), session.model_dump_json(), ex=self.config.session_ttl_s
+        )
+        logger.info("console login: %s (%s)", account.username, account.role)
+        return session
+
+    async def session(self, token: str | None) -> Session | None:
+        if not token:
+            return None
+        raw = await self.redis.get(self._key("session", token))
+        return Session.model_validate_json(raw) if raw else None
+
+    async def logout(self, token: str) -> None:
+        await self.redis.delete(self._key("session", token))

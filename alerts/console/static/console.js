@@ -1,0 +1,180 @@
+"use strict";
+// The feed (/) and the alert page (/alerts/ID): cards with snapshot, facts, linked entries and lifecycle buttons,
+// kept live by server-sent events. Text is always set with textContent: alert data never becomes markup.
+
+const page = document.body.dataset.page;
+const cards = new Map(); // alert_id -> {card, item}
+let me = null;
+
+const ACTIONS = {
+  new: [["acknowledge", "Acknowledge", true], ["dispatch", "Dispatch"], ["false_alarm", "False alarm"]],
+  acknowledged: [["dispatch", "Dispatch", true], ["resolve", "Resolve"], ["false_alarm", "False alarm"]],
+  dispatched: [["resolve", "Resolve", true], ["false_alarm", "False alarm"]],
+  resolved: [["reopen", "Reopen"]],
+  false_alarm: [["reopen", "Reopen"]],
+};
+const NEEDS_NOTE = new Set(["false_alarm", "reopen"]);
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function when(ts) {
+  return new Date(ts * 1000).toLocaleString();
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({"Content-Type": "application/json"}, options.headers || {});
+  if (me && options.method && options.method !== "GET") headers["X-CSRF-Token"] = me.csrf;
+  const reply = await fetch(path, Object.assign({}, options, {headers, credentials: "same-origin"}));
+  if (reply.status === 401) {
+    location.assign("/login?next=" + encodeURIComponent(location.pathname));
+    throw new Error("signed out");
+  }
+  return reply;
+}
+
+function source(alert) {
+  return alert.record_type === "entry_alert" ? alert.door_name : "camera " + alert.camera_id;
+}
+
+function facts(alert) {
+  const parts = [source(alert), "since " + when(alert.started_at)];
+  if (alert.record_type === "alert_event") parts.push("dwell " + Math.round(alert.dwell_s) + " s");
+  if (alert.record_type === "entry_alert" && alert.attempts > 1) parts.push(alert.attempts + " attempts");
+  return parts.join(" · ");
+}
+
+function render(item) {
+  const alert = item.alert;
+  let entry = cards.get(alert.alert_id);
+  const card = entry ? entry.card : el("article", "card");
+  card.dataset.alertId = alert.alert_id;
+  card.className = "card " + alert.severity;
+  card.replaceChildren();
+  const link = el("a");
+  link.href = "/alerts/" + encodeURIComponent(alert.alert_id);
+  const image = el("img");
+  image.alt = "evidence snapshot";
+  image.loading = "lazy";
+  image.src = "/api/alerts/" + encodeURIComponent(alert.alert_id) + "/snapshot?v=" + encodeURIComponent(alert.event_id);
+  link.append(image);
+  const body = el("div", "body");
+  const title = el("h2");
+  title.append(el("span", "badge " + alert.severity, alert.severity), " ", alert.rule.replace(/_/g, " "));
+  body.append(title, el("p", "message", alert.message), el("p", "meta", facts(alert)));
+  for (const linked of alert.linked_entries || []) {
+    body.append(el("p", "linked", "Door: " + linked.reason + " at " + when(linked.ts)));
+  }
+  const state = el("p", "meta");
+  state.append("State: ", el("span", "state", item.state || "new"));
+  if (item.escalations) state.append(" · escalated " + item.escalations + "×");
+  body.append(state, actions(alert.alert_id, item.state || "new"));
+  card.append(link, body);
+  cards.set(alert.alert_id, {card, item});
+  return card;
+}
+
+function actions(alertId, state) {
+  const box = el("div", "actions");
+  const error = el("p", "error");
+  for (const [action, label, primary] of ACTIONS[state] || []) {
+    const button = el("button", primary ? "primary" : "", label);
+    button.type = "button";
+    button.dataset.action = action;
+    button.addEventListener("click", () => act(alertId, action, box, error));
+    box.append(button);
+  }
+  box.append(error);
+  return box;
+}
+
+async function act(alertId, action, box, error) {
+  let note = "";
+  if (NEEDS_NOTE.has(action)) {
+    const field = box.querySelector("textarea") || el("textarea");
+    if (!field.isConnected) {
+      field.placeholder = "Why? (required)";
+      box.prepend(field);
+      field.focus();
+      return;
+    }
+    note = field.value.trim();
+    if (!note) { error.textContent = "A note is required."; return; }
+  }
+  const reply = await api("/api/alerts/" + encodeURIComponent(alertId) + "/actions", {
+    method: "POST",
+    body: JSON.stringify({action, note}),
+  });
+  const result = await reply.json();
+  if (!reply.ok) { error.textContent = result.error; return; }
+  setState(alertId, result.state);
+}
+
+function setState(alertId, state) {
+  const entry = cards.get(alertId);
+  if (!entry) return;
+  entry.item.state = state;
+  render(entry.item);
+  if (page === "alert") loadTimeline(alertId);
+}
+
+function place(item) {
+  const feed = document.getElementById("feed");
+  const known = cards.has(item.alert.alert_id);
+  const card = render(item);
+  if (!known) feed.prepend(card);
+  const empty = document.getElementById("empty");
+  if (empty) empty.classList.toggle("hidden", cards.size > 0);
+}
+
+async function loadTimeline(alertId) {
+  const detail = await (await api("/api/alerts/" + encodeURIComponent(alertId))).json();
+  const list = document.getElementById("timeline");
+  const rows = detail.timeline.map((e) => [e.ts, e.phase + ": " + e.message])
+    .concat(detail.transitions.map((t) => [t.at, t.from_state + " → " + t.to_state + " by " + t.by + (t.note ? " (" + t.note + ")" : "")]))
+    .sort((a, b) => a[0] - b[0]);
+  list.replaceChildren(...rows.map(([ts, text]) => el("li", "", when(ts) + " — " + text)));
+  return detail;
+}
+
+function follow() {
+  const status = document.getElementById("connection");
+  const stream = new EventSource("/api/stream");
+  stream.onopen = () => { status.textContent = "live"; };
+  stream.onerror = () => { status.textContent = "reconnecting…"; };
+  stream.addEventListener("alert", (event) => {
+    const data = JSON.parse(event.data);
+    const focus = page === "alert" ? decodeURIComponent(location.pathname.split("/").pop()) : null;
+    if (focus && data.alert.alert_id !== focus) return;
+    const previous = cards.get(data.alert.alert_id);
+    place({alert: data.alert, state: previous ? previous.item.state : data.state, escalations: previous ? previous.item.escalations : 0});
+    if (focus) loadTimeline(focus);
+  });
+  stream.addEventListener("state", (event) => {
+    const data = JSON.parse(event.data);
+    setState(data.alert_id, data.state);
+  });
+}
+
+async function start() {
+  me = await (await api("/api/me")).json();
+  document.getElementById("who").textContent = me.user + " (" + me.role + ")";
+  const logout = document.getElementById("logout");
+  if (logout) logout.addEventListener("click", async () => { await api("/api/logout", {method: "POST"}); location.assign("/login"); });
+  if (page === "alert") {
+    const alertId = decodeURIComponent(location.pathname.split("/").pop());
+    const detail = await loadTimeline(alertId);
+    place(detail);
+  } else {
+    const items = await (await api("/api/alerts?limit=100")).json();
+    for (const item of items.reverse()) place(item);
+  }
+  follow();
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+}
+
+start();

@@ -1,0 +1,19 @@
+// Service worker: makes the console installable and opens its shell offline; alerts always come from the network.
+const SHELL = "sentinel-shell-v1";
+const FILES = ["/static/style.css", "/static/console.js", "/static/login.js", "/static/icon-192.png", "/login"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(FILES)));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== SHELL).map((k) => caches.delete(k)))));
+});
+
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== "GET" || url.pathname.startsWith("/api/")) {
+    return; // the API and the live stream are never cached
+  }
+  event.respondWith(fetch(event.request).catch(() => caches.match(event.request)));
+});

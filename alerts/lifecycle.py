@@ -1,0 +1,213 @@
+"""Who is handling an alert: new -> acknowledged -> dispatched -> resolved | false_alarm, with an audit trail.
+
+`decide` is the pure rule (which action is allowed from which state, for which role); `LifecycleStore` applies
+it in Redis atomically, so two officers pressing buttons at once get one transition and one clear refusal.
+Repeating the action that made the current state (a double tap, a retried request) changes nothing and is
+not an error. Keys: lifecycle:{id} JSON state | lifecycle:{id}:log list of transitions | lifecycle:open zset.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import redis.asyncio as aioredis
+from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import WatchError
+
+logger = logging.getLogger(__name__)
+
+
+class AlertState(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    RESOLVED = "resolved"
+    FALSE_ALARM = "false_alarm"
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    RESOLVE = "resolve"
+    FALSE_ALARM = "false_alarm"
+    REOPEN = "reopen"
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+OPEN_STATES = frozenset({AlertState.NEW, AlertState.ACKNOWLEDGED, AlertState.DISPATCHED})
+_RULES: dict[Action, tuple[frozenset[AlertState], AlertState]] = {
+    Action.ACKNOWLEDGE: (frozenset({AlertState.NEW}), AlertState.ACKNOWLEDGED),
+    Action.DISPATCH: (frozenset({AlertState.NEW, AlertState.ACKNOWLEDGED}), AlertState.DISPATCHED),
+    Action.RESOLVE: (frozenset({AlertState.ACKNOWLEDGED, AlertState.DISPATCHED}), AlertState.RESOLVED),
+    Action.FALSE_ALARM: (frozenset(OPEN_STATES), AlertState.FALSE_ALARM),
+    Action.REOPEN: (frozenset({AlertState.RESOLVED, AlertState.FALSE_ALARM}), AlertState.ACKNOWLEDGED),
+}
+_ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.OFFICER: frozenset({Action.ACKNOWLEDGE, Action.DISPATCH, Action.RESOLVE, Action.FALSE_ALARM}),
+    Role.SUPERVISOR: frozenset(Action),
+    Role.ADMIN: frozenset(Action),
+}
+NOTE_REQUIRED = frozenset({Action.FALSE_ALARM, Action.REOPEN})
+
+
+class Transition(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    action: Action
+    from_state: AlertState
+    to_state: AlertState
+    by: str
+    role: Role
+    at: float = Field(description="Wall-clock time the officer acted")
+    note: str = Field(default="", max_length=1000)
+
+
+class LifecycleState(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    alert_id: str
+    state: AlertState = AlertState.NEW
+    last_action: Action | None = None
+    updated_at: float
+    escalations: int = Field(default=0, description="Escalation steps sent while the alert was not acknowledged")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    state: AlertState
+    changed: bool = False
+    reason: str = ""
+
+
+def decide(current: LifecycleState, action: Action, role: Role, note: str = "") -> Outcome:
+    """Whether `role` may take `action` now, and the state it leads to; pure."""
+    allowed_from, target = _RULES[action]
+    if action not in _ROLE_ACTIONS[role]:
+        return Outcome(False, current.state, reason=f"a {role.value} may not {action.value} alerts")
+    if current.state is target and current.last_action is action:
+        return Outcome(True, current.state)  # a repeat: already done, nothing to record
+    if current.state not in allowed_from:
+        allowed = ", ".join(sorted(s.value for s in allowed_from))
+        return Outcome(
+            False,
+            current.state,
+            reason=f"cannot {action.value} an alert that is {current.state.value} (only from: {allowed})",
+        )
+    if action in NOTE_REQUIRED and not note.strip():
+        return Outcome(False, current.state, reason=f"{action.value} needs a note saying why")
+    return Outcome(True, target, changed=True)
+
+
+class LifecycleStore:
+    def __init__(self, client: aioredis.Redis, retention_s: int, prefix: str = "sentinel:") -> None:
+        self.redis = client
+        self.retention_s = retention_s
+        self.prefix = prefix
+
+    def _key(self, *parts: str) -> str:
+        return self.prefix + ":".join(("lifecycle", *parts))
+
+    @property
+    def changes_key(self) -> str:
+        """Stream of every transition, for live consoles."""
+        return self._key("changes")
+
+    async def open(self, alert_id: str, at: float | None = None) -> LifecycleState:
+        """Register a new alert (idempotent: an existing lifecycle is kept as it is)."""
+        state = LifecycleState(alert_id=alert_id, updated_at=at if at is not None else time.time())
+        created = await self.redis.set(self._key(alert_id), state.model_dump_json(), nx=True, ex=self.retention_s)
+        if created:
+            await self.redis.zadd(self._key("open"), {alert_id: state.updated_at})
+            return state
+        return await self.get(alert_id) or state
+
+    async def get(self, alert_id: str) -> LifecycleState | None:
+        raw = await self.redis.get(self._key(alert_id))
+        return LifecycleState.model_validate_json(raw) if raw else None
+
+    async def history(self, alert_id: str) -> list[Transition]:
+        return [Transition.model_validate_json(r) for r in await self.redis.lrange(self._key(alert_id, "log"), 0, -1)]
+
+    async def apply(self, alert_id: str, action: Action, by: str, role: Role, note: str = "") -> Outcome:
+        """Take the action atomically; a concurrent change makes this one re-check against the new state."""
+        key = self._key(alert_id)
+        while True:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    if raw is None:
+                        return Outcome(False, AlertState.NEW, reason=f"no alert {alert_id}")
+                    current = LifecycleState.model_validate_json(raw)
+                    outcome = decide(current, action, role, note)
+                    if not outcome.changed:
+                        return outcome
+                    now = time.time()
+                    step = Transition(
+                        action=action,
+                        from_state=current.state,
+                        to_state=outcome.state,
+                        by=by,
+                        role=role,
+                        at=now,
+                        note=note.strip(),
+                    )
+                    new = current.model_copy(update={"state": outcome.state, "last_action": action, "updated_at": now})
+                    pipe.multi()
+                    pipe.set(key, new.model_dump_json(), ex=self.retention_s)
+                    pipe.rpush(self._key(alert_id, "log"), step.model_dump_json())
+                    pipe.expire(self._key(alert_id, "log"), self.retention_s)
+                    pipe.zrem(self._key("open"), alert_id)  # someone has it: escalation stops
+                    change: dict[Any, Any] = {
+                        "alert_id": alert_id,
+                        "state": outcome.state.value,
+                        "transition": step.model_dump_json(),
+                    }
+                    pipe.xadd(self.changes_key, change, maxlen=10_000, approximate=True)  # consoles follow this
+                    await pipe.execute()
+                    logger.info(
+                        "alert %s %s -> %s by %s",
+                        alert_id,
+                        current.state,
+                        outcome.state,
+                        by,
+                        extra={"alert_id": alert_id},
+                    )
+                    return outcome
+                except WatchError:
+                    continue
+
+    async def unacknowledged(self, limit: int = 500) -> list[LifecycleState]:
+        """Alerts still new (nobody has acknowledged them), oldest first: what escalation looks at."""
+        ids = await self.redis.zrange(self._key("open"), 0, limit - 1)
+        states = [await self.get(i.decode() if isinstance(i, bytes) else str(i)) for i in ids]
+        return [s for s in states if s is not None and s.state is AlertState.NEW]
+
+    async def count_escalation(self, alert_id: str) -> LifecycleState | None:
+        """Record one escalation step, unless the alert was acknowledged meanwhile (then None)."""
+        key = self._key(alert_id)
+        while True:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    current = LifecycleState.model_validate_json(raw) if raw else None
+                    if current is None or current.state is not AlertState.NEW:
+                        return None
+                    new = current.model_copy(update={"escalations": current.escalations + 1})
+                    pipe.multi()
+                    pipe.set(key, new.model_dump_json(), ex=self.retention_s)
+                    await pipe.execute()
+                    return new
+                except WatchError:
+                    continue
