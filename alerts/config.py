@@ -99,7 +99,7 @@ class ConsoleConfig(StrictModel):
     public_url: AnyHttpUrl | None = Field(default=None, description="How phones reach it; used in push links")
     session_ttl_s: int = Field(default=12 * 3600, ge=300, le=30 * 86400, description="A login lasts one shift")
     secure_cookies: bool = Field(default=False, description="Mark the session cookie Secure (set it behind HTTPS)")
-    login_max_failures: int = Field(default=5, ge=1, le=100, description="Failed logins per user or address ...")
+    login_max_failures: int = Field(default=5, ge=1, le=100, description="Failed logins per user (x5 per address) ...")
     login_window_s: int = Field(default=300, ge=10, le=86400, description="... within this window lock logins out")
     accounts: tuple[AccountConfig, ...] = Field(
         default=(), description="Accounts from the config; more can be added with `sentinel console add-user`"
