@@ -67,6 +67,20 @@ class NtfyConfig(StrictModel):
     push: PushPolicy = Field(default_factory=PushPolicy)
 
 
+class WebPushConfig(StrictModel):
+    """Web Push to the console's subscribed browsers and installed PWAs (VAPID, RFC 8292; payloads per RFC 8291)."""
+
+    name: str = Field(default="webpush", pattern=CHANNEL_NAME)
+    vapid_private_key: SecretStr = Field(description="From `sentinel console vapid-keys`; keep it secret and stable")
+    vapid_public_key: str = Field(pattern=r"^[A-Za-z0-9_-]{80,90}$", description="Its public key (browsers get it)")
+    subject: str = Field(pattern=r"^(mailto:|https://)", description="Contact for push services, mailto: or https:")
+    ttl_s: int = Field(
+        default=3600, ge=0, le=28 * 86400, description="How long a push service keeps an undelivered push"
+    )
+    timeout_s: float = Field(default=10.0, gt=0.0, le=60.0)
+    push: PushPolicy = Field(default_factory=PushPolicy)
+
+
 class EscalationLevel(StrictModel):
     name: str = Field(min_length=1, max_length=64, description="Who this level reaches, e.g. duty-desk")
     channels: tuple[str, ...] = Field(min_length=1, description="Channel names (webhooks, mqtt, ntfy) to re-send to")
@@ -124,12 +138,13 @@ class AlertsConfig(StrictModel):
     webhooks: tuple[WebhookConfig, ...] = Field(default=(), description="HTTP receivers of alert events")
     mqtt: MqttConfig | None = Field(default=None, description="Publish alerts to an MQTT broker")
     ntfy: NtfyConfig | None = Field(default=None, description="Push alerts to phones through ntfy")
+    webpush: WebPushConfig | None = Field(default=None, description="Web Push to the console's subscribed browsers")
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
 
     def channel_names(self) -> set[str]:
         names = {w.name or f"webhook:{w.url.host}" for w in self.webhooks}
-        names |= {c.name for c in (self.mqtt, self.ntfy) if c is not None}
+        names |= {c.name for c in (self.mqtt, self.ntfy, self.webpush) if c is not None}
         return names
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from alerts.console.auth import ConsoleAuth, hash_password
+from alerts.webpush import generate_vapid_keys
 from streams.config import ConfigError, load_config
 from streams.runtime import check_redis, make_store
 
@@ -46,3 +47,11 @@ def add_user(username: str, role: str, password: str, config_path: Path | None) 
 
     asyncio.run(run())
     click.echo(f"console account {username} ({role}) saved")
+
+
+@console_group.command("vapid-keys")
+def vapid_keys() -> None:
+    """Print a new VAPID key pair for `alerts.webpush` (the private key belongs in a secret)."""
+    private, public = generate_vapid_keys()
+    click.echo(f"SENTINEL_ALERTS__WEBPUSH__VAPID_PRIVATE_KEY={private}")
+    click.echo(f"vapid_public_key: {public}")

@@ -19,6 +19,7 @@ from alerts.push import MqttChannel, NtfyChannel
 from alerts.service import AlertService
 from alerts.store import AlertStore
 from alerts.watchlist import WatchList
+from alerts.webpush import PushSubscriptions, WebPushChannel
 from detectors.entry_rules import EntryRules
 from detectors.model import Detector, load_detector
 from streams.access_agents import AccessServices
@@ -39,8 +40,8 @@ class RedisUnavailable(RuntimeError):
     pass
 
 
-def build_channels(config: SiteConfig) -> list[Channel]:
-    """The configured delivery channels: webhooks, MQTT, ntfy."""
+def build_channels(config: SiteConfig, store: AlertStore) -> list[Channel]:
+    """The configured delivery channels: webhooks, MQTT, ntfy, Web Push."""
     alerts = config.alerts
     console_url = str(alerts.console.public_url) if alerts.console.public_url else None
     channels: list[Channel] = [WebhookChannel(w) for w in alerts.webhooks]
@@ -48,6 +49,9 @@ def build_channels(config: SiteConfig) -> list[Channel]:
         channels.append(MqttChannel(alerts.mqtt, config.site_id, console_url))
     if alerts.ntfy is not None:
         channels.append(NtfyChannel(alerts.ntfy))
+    if alerts.webpush is not None:
+        subscriptions = PushSubscriptions(store.redis, store.prefix)
+        channels.append(WebPushChannel(alerts.webpush, subscriptions, console_url))
     return channels
 
 
@@ -147,7 +151,7 @@ class WorkerRuntime:
                         store.redis, store.prefix, group, role.value, stage, self.config.recovery.checkpoint_ttl_s
                     )
         if Role.DELIVER in self.roles:
-            channels = build_channels(self.config) + self.extra_channels
+            channels = build_channels(self.config, store) + self.extra_channels
             lifecycle = LifecycleStore(store.redis, self.config.alerts.retention_s, store.prefix)
             service = services.alerts = AlertService(
                 store,

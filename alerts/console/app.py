@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from alerts.console.auth import ConsoleAuth, LoginRefused, Session
 from alerts.lifecycle import Action, LifecycleStore, Role
 from alerts.store import AlertStore, parse_alert
+from alerts.webpush import PushSubscription, PushSubscriptions
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +31,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Console:
-    def __init__(self, store: AlertStore, lifecycle: LifecycleStore, auth: ConsoleAuth) -> None:
+    def __init__(
+        self, store: AlertStore, lifecycle: LifecycleStore, auth: ConsoleAuth, push_public_key: str | None = None
+    ) -> None:
         self.store = store
         self.lifecycle = lifecycle
         self.auth = auth
+        self.push_public_key = push_public_key  # VAPID public key, when Web Push is configured
+        self.subscriptions = PushSubscriptions(store.redis, store.prefix)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -53,6 +59,8 @@ class Console:
         r.add_get("/api/alerts/{alert_id}/snapshot", self._snapshot)
         r.add_post("/api/alerts/{alert_id}/actions", self._action)
         r.add_get("/api/stream", self._stream)
+        r.add_get("/api/push/key", self._push_key)
+        r.add_post("/api/push/subscriptions", self._subscribe)
         return app
 
     async def start(self, host: str, port: int) -> int:
@@ -190,6 +198,23 @@ class Console:
         if not outcome.ok:
             return _error(409, outcome.reason)
         return web.json_response({"state": outcome.state.value, "changed": outcome.changed})
+
+    async def _push_key(self, request: web.Request) -> web.StreamResponse:
+        if self.push_public_key is None:
+            return _error(404, "Web Push is not configured (alerts.webpush)")
+        return web.json_response({"public_key": self.push_public_key})
+
+    async def _subscribe(self, request: web.Request) -> web.StreamResponse:
+        """Keep this browser's push subscription, so alerts reach it while the console is closed."""
+        if self.push_public_key is None:
+            return _error(404, "Web Push is not configured (alerts.webpush)")
+        try:
+            subscription = PushSubscription.model_validate_json(await request.read())
+        except ValidationError as exc:
+            return _error(400, f"not a push subscription: {exc.error_count()} problem(s)")
+        subscription = subscription.model_copy(update={"username": request[SESSION_KEY].username})
+        await self.subscriptions.add(subscription)
+        return web.json_response({"id": subscription.id}, status=201)
 
     async def _stream(self, request: web.Request) -> web.StreamResponse:
         """Server-sent events: `alert` for every stored alert step, `state` for every lifecycle change."""

@@ -160,6 +160,28 @@ function follow() {
   });
 }
 
+function base64UrlToBytes(text) {
+  const padded = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+async function offerNotifications() {
+  const button = document.getElementById("notify");
+  if (!button || !("serviceWorker" in navigator) || !("PushManager" in window)) return;
+  const reply = await api("/api/push/key");
+  if (!reply.ok) return; // Web Push not configured on this site
+  const key = (await reply.json()).public_key;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    if ((await Notification.requestPermission()) !== "granted") return;
+    const registration = await navigator.serviceWorker.ready;
+    const subscription = await registration.pushManager.subscribe({userVisibleOnly: true, applicationServerKey: base64UrlToBytes(key)});
+    const saved = await api("/api/push/subscriptions", {method: "POST", body: JSON.stringify(subscription.toJSON())});
+    button.textContent = saved.ok ? "Notifications on" : "Notifications failed";
+    button.disabled = saved.ok;
+  });
+}
+
 async function start() {
   me = await (await api("/api/me")).json();
   document.getElementById("who").textContent = me.user + " (" + me.role + ")";
@@ -175,6 +197,7 @@ async function start() {
   }
   follow();
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+  offerNotifications();
 }
 
 start();

@@ -17,3 +17,24 @@ self.addEventListener("fetch", (event) => {
   }
   event.respondWith(fetch(event.request).catch(() => caches.match(event.request)));
 });
+
+// Web Push: show the alert even when no console tab is open; a tap opens the alert page.
+self.addEventListener("push", (event) => {
+  const alert = event.data ? event.data.json() : {title: "Community Sentinel", body: "New alert"};
+  event.waitUntil(self.registration.showNotification(alert.title, {
+    body: alert.body,
+    image: alert.image,
+    icon: "/static/icon-192.png",
+    badge: "/static/icon-192.png",
+    tag: alert.alert_id,  // one notification per incident: a raised severity replaces it
+    renotify: true,
+    requireInteraction: alert.severity === "red",
+    data: {url: alert.url},
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || "/";
+  event.waitUntil(self.clients.openWindow(url));
+});
