@@ -15,7 +15,12 @@ from streams.app import Role
 from streams.config import ObservabilityConfig, config_from_text, load_config
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-SENTINEL_SERVICES = {"ingest": {"ingest"}, "detect": {"detect"}, "alerts": {"rules", "deliver", "access"}}
+SENTINEL_SERVICES = {
+    "ingest": {"ingest"},
+    "detect": {"detect"},
+    "alerts": {"rules", "deliver", "access"},
+    "console": {"console"},
+}
 
 
 def roles_of(args: list[str]) -> set[str]:
@@ -81,7 +86,7 @@ def test_access_receiver_reachable_in_k8s(manifests: dict[str, dict[str, Any]]) 
 
 
 def test_k8s_has_every_part(manifests: dict[str, dict[str, Any]]) -> None:
-    expected = {"Deployment/sentinel-ingest", "Deployment/sentinel-detect", "Deployment/sentinel-alerts"}
+    expected = {f"Deployment/sentinel-{name}" for name in SENTINEL_SERVICES} | {"Service/sentinel-console"}
     assert expected | {"HorizontalPodAutoscaler/sentinel-detect", "ConfigMap/sentinel-site"} <= set(manifests)
 
 
