@@ -63,6 +63,7 @@ class AlertEvent(AlertBase):
 
     record_type: Literal["alert_event"] = "alert_event"
     camera_id: str
+    zone: str | None = Field(default=None, description="The camera's area as officers name it (cameras[].zone)")
     dwell_s: float = Field(ge=0.0)
     person_track_id: int
     vehicle_track_id: int

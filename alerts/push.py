@@ -53,6 +53,7 @@ def push_payload(event: Alert, console_url: str | None = None) -> dict[str, Any]
     }
     if isinstance(event, AlertEvent):
         payload["dwell_s"] = event.dwell_s
+        payload["zone"] = event.zone
     if console_url:
         base = console_url.rstrip("/")
         payload["url"] = f"{base}/alerts/{event.alert_id}"

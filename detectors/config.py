@@ -190,3 +190,31 @@ class LoiterConfig(StrictModel):
         cls, points: tuple[tuple[float, float], ...] | None
     ) -> tuple[tuple[float, float], ...] | None:
         return None if points is None else validate_polygon(points)
+
+
+class CasingConfig(StrictModel):
+    """Casing: one person stopping briefly at several parked cars in a few minutes (trying handles, looking in).
+
+    A stop is the person standing still (their foot point moving less than `stop_radius_ratio` of their own
+    height) inside a car's zone for `min_stop_s`; walking along a row of cars is never a stop, and one car is
+    what an owner visits. Cars, zones and the parking area are those of the loitering rule.
+    """
+
+    enabled: bool = Field(default=True, description="Raise casing alerts")
+    min_cars: int = Field(default=3, ge=2, le=50, description="Distinct parked cars with a stop ...")
+    window_s: float = Field(default=180.0, gt=0.0, le=3600.0, description="... within this time")
+    min_stop_s: float = Field(
+        default=2.0, gt=0.0, le=120.0, description="Standing still at a car this long is a stop (a glance is not)"
+    )
+    stop_radius_ratio: float = Field(
+        default=0.35,
+        gt=0.0,
+        le=5.0,
+        description="'Still': the foot point stays within this fraction of the person's height (scales with distance)",
+    )
+    end_after_s: float = Field(
+        default=30.0, gt=0.0, le=3600.0, description="The incident ends once the person is unseen this long"
+    )
+    severity: Literal["red", "yellow", "green"] = Field(
+        default="red", description="Severity of a casing alert: the behaviour officers most want to catch"
+    )

@@ -41,3 +41,4 @@ class LoiterIncidentEvent(BaseModel):
     frame_width: int
     frame_height: int
     end_reason: EndReason | None = None
+    vehicles_visited: tuple[int, ...] = Field(default=(), description="Casing: the parked cars stopped at, in order")

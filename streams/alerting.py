@@ -30,10 +30,14 @@ def alert_id_for(site_id: str, incident: LoiterIncidentEvent) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()[:20]
 
 
-def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEvent:
+def alert_from_incident(
+    site_id: str, incident: LoiterIncidentEvent, zone: str | None = None, severity: Severity = Severity.YELLOW
+) -> AlertEvent:
     alert_id = alert_id_for(site_id, incident)
     phase = AlertPhase(incident.phase.value)
-    if phase is AlertPhase.END:
+    if incident.rule == "casing":
+        message = _casing_message(incident, phase)
+    elif phase is AlertPhase.END:
         reason = incident.end_reason.value if incident.end_reason else "ended"
         message = (
             f"Ended ({reason}): person #{incident.person_track_id} stayed {incident.dwell_s:.0f} s "
@@ -49,7 +53,7 @@ def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEve
         event_id=f"{alert_id}:{phase.value}:{incident.ts:.3f}",
         phase=phase,
         rule=incident.rule,
-        severity=Severity.YELLOW,
+        severity=severity,
         site_id=site_id,
         camera_id=incident.camera_id,
         stream_id=incident.stream_id,
@@ -65,6 +69,18 @@ def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEve
         frame_height=incident.frame_height,
         end_reason=incident.end_reason.value if incident.end_reason else None,
         message=message,
+        zone=zone,
+    )
+
+
+def _casing_message(incident: LoiterIncidentEvent, phase: AlertPhase) -> str:
+    cars = ", ".join(f"#{v}" for v in incident.vehicles_visited)
+    count = len(incident.vehicles_visited)
+    if phase is AlertPhase.END:
+        return f"Ended: person #{incident.person_track_id} stopped at {count} parked cars ({cars})"
+    return (
+        f"Person #{incident.person_track_id} stopped at {count} parked cars in {incident.dwell_s:.0f} s "
+        f"({cars}) on camera {incident.camera_id}"
     )
 
 

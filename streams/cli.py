@@ -156,7 +156,8 @@ async def _replay(
                     client_options=aiokafka_options(config.kafka),
                 )
                 topic = {"frames": topics.frames, "tracks": topics.tracks, "access": topics.access}[item.topic]
-                results.append(await replayer.run(topic, item.records, item.stream_id, item.total))
+                has_tracks = item.topic != "access"
+                results.append(await replayer.run(topic, item.records, item.stream_id, item.total, has_tracks))
                 if item.topic == "access" and door_log is not None:
                     await _dead_letter_door_log(bootstrap, config, topics, door_log)
             result = results[-1]

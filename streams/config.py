@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from alerts.config import AlertsConfig
 from detectors.config import (
+    CasingConfig,
     ContinuityConfig,
     LoiterConfig,
     ModelConfig,
@@ -109,6 +110,9 @@ class CameraConfig(StrictModel):
     source: str | None = Field(
         default=None, description="rtsp://, http(s)://, a file path or a device index; unset for replay-only cameras"
     )
+    zone: str | None = Field(
+        default=None, max_length=100, description="The area this camera watches, as officers name it: 'Car park row B'"
+    )
     fps: float = Field(default=5.0, gt=0.0, le=60.0, description="Frames per second sampled from the source")
     jpeg_quality: int = Field(default=85, ge=10, le=100, description="JPEG quality of frames on the frames topic")
     max_width: int | None = Field(
@@ -189,6 +193,7 @@ class SiteConfig(BaseSettings):
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     continuity: ContinuityConfig = Field(default_factory=ContinuityConfig)
     loitering: LoiterConfig = Field(default_factory=LoiterConfig)
+    casing: CasingConfig = Field(default_factory=CasingConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
     recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)

@@ -42,6 +42,8 @@ class ReplayResult:
     alert_latencies_s: list[float] = field(default_factory=list)
     track_ids: dict[str, set[int]] = field(default_factory=dict)
     frame_latencies_s: list[float] = field(default_factory=list)
+    tracks_done: bool = False  # the stream's end-of-stream track record came back
+    alerts_done: bool = False  # its end marker came back out of the alerts topic
 
     @property
     def fps(self) -> float:
@@ -82,10 +84,19 @@ class Replayer:
         self.client_options = client_options or {}  # security settings (streams.kafka_security)
 
     async def run(
-        self, topic: str, records: Iterator[tuple[bytes, bytes, int]], stream_id: str, total: int | None = None
+        self,
+        topic: str,
+        records: Iterator[tuple[bytes, bytes, int]],
+        stream_id: str,
+        total: int | None = None,
+        has_tracks: bool = True,
     ) -> ReplayResult:
-        """`records` yields (key, value, seq); the last one must be the stream's end-of-stream marker."""
-        result = ReplayResult(stream_id=stream_id)
+        """`records` yields (key, value, seq); the last one must be the stream's end-of-stream marker.
+
+        Done when the end marker is back from the alerts topic and, for camera streams, from the tracks topic
+        too (the two topics' records can arrive in either order).
+        """
+        result = ReplayResult(stream_id=stream_id, tracks_done=not has_tracks)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
             enable_auto_commit=False,
@@ -190,14 +201,17 @@ class Replayer:
                         result.track_ids.setdefault(obj.cls.value, set()).add(obj.track_id)
                     if not frame.end_of_stream:
                         bar.update(1)
-                return False
+                    else:
+                        result.tracks_done = True
+                return result.tracks_done and result.alerts_done
             record = decode_alert_record(value)
         except RecordError:
             return False  # foreign or malformed records are the workers' business (dead letters)
         if record.stream_id != result.stream_id:
             return False
         if isinstance(record, StreamEnd):
-            return True
+            result.alerts_done = True
+            return result.tracks_done
         result.alerts.append(record)
         if isinstance(record, AlertEvent) and record.phase is not AlertPhase.END and record.frame_seq in sent_at:
             # end events cite an older frame

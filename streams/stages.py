@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from alerts.models import AlertEvent, StreamEnd
+from alerts.models import AlertEvent, Severity, StreamEnd
 from alerts.store import AlertStore
+from detectors.casing import CasingRule
 from detectors.continuity import PersonContinuity, VehicleContinuity
 from detectors.geometry import Box
 from detectors.loitering import LoiterRule
@@ -286,6 +287,7 @@ class _CameraRules:
     vehicles: VehicleContinuity
     people: PersonContinuity
     loitering: LoiterRule
+    casing: CasingRule
     stream_id: str = ""
     last_seq: int = -1
 
@@ -305,17 +307,25 @@ class RuleStage:
                 VehicleContinuity(self.config.continuity),
                 PersonContinuity(self.config.continuity),
                 LoiterRule(self.config.loiter_for(frame.camera_id), frame.camera_id),
+                CasingRule(self.config.casing, self.config.loiter_for(frame.camera_id), frame.camera_id),
             )
         if frame.stream_id == camera.stream_id and frame.seq <= camera.last_seq:
             raise DuplicateRecord(f"{frame.camera_id}/{frame.stream_id} track frame {frame.seq} seen")
         camera.stream_id, camera.last_seq = frame.stream_id, frame.seq
         resolved = camera.people.resolve(camera.vehicles.resolve(frame))
+        camera_config = self.config.camera(frame.camera_id)
+        zone = camera_config.zone if camera_config is not None else None
+        incidents = camera.loitering.process(resolved) + camera.casing.process(resolved)
         out: list[AlertEvent | StreamEnd] = [
-            alert_from_incident(self.config.site_id, incident) for incident in camera.loitering.process(resolved)
+            alert_from_incident(self.config.site_id, incident, zone, self._severity(incident.rule))
+            for incident in incidents
         ]
         if frame.end_of_stream:
             out.append(StreamEnd(camera_id=frame.camera_id, stream_id=frame.stream_id, ts=frame.ts))
         return out
+
+    def _severity(self, rule: str) -> Severity:
+        return Severity(self.config.casing.severity) if rule == "casing" else Severity.YELLOW
 
     def export_state(self, camera_id: str) -> object:
         return self._cameras.get(camera_id)

@@ -59,7 +59,10 @@ def log_in(page: Page, base: str, username: str, password: str) -> None:
 def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, tmp_path: Path) -> None:
     port = free_port()
     account = {"username": "officer1", "role": "officer", "password_hash": hash_password("night-shift-1")}
-    site = make_site(alerts={"console": {"port": port, "host": "127.0.0.1", "accounts": [account]}})
+    site = make_site(
+        alerts={"console": {"port": port, "host": "127.0.0.1", "accounts": [account]}},
+        cameras=[{"id": "virat-0503", "zone": "Car park row B"}],
+    )
     log = (tmp_path / "console.log").open("w")
     console = subprocess.Popen(
         [str(SENTINEL), "run", "--config", str(site.path), "--role", "console"], stdout=log, stderr=subprocess.STDOUT
@@ -78,6 +81,7 @@ def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, 
             card = page.locator(f'article[data-alert-id="{alert_id}"]')
             expect(card).to_be_visible(timeout=20_000)  # arrived over the live stream, no reload
             expect(card.locator(".state")).to_have_text("new")
+            expect(card.locator(".meta").first).to_contain_text("Car park row B · camera virat-0503")
             image = card.locator("img")
             expect(image).to_have_js_property("complete", True)
             assert image.evaluate("img => img.naturalWidth") > 300, "the annotated snapshot should have loaded"

@@ -43,6 +43,7 @@ function source(alert) {
 
 function facts(alert) {
   const parts = [source(alert), "since " + when(alert.started_at)];
+  if (alert.zone) parts.unshift(alert.zone);
   if (alert.record_type === "alert_event") parts.push("dwell " + Math.round(alert.dwell_s) + " s");
   if (alert.record_type === "entry_alert" && alert.attempts > 1) parts.push(alert.attempts + " attempts");
   return parts.join(" · ");
