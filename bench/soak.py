@@ -96,7 +96,12 @@ def write_config(path: Path, cameras: int, fps: float, port: int) -> None:
     entries = [{"id": "soak-at-car", "source": str(composite.path), "fps": fps, "loitering": {"dwell_s": 8}}]
     for index in range(cameras - 1):
         entries.append({"id": f"soak-{index}", "source": str(SHARED / "clips" / CLIPS[index % 3]), "fps": fps})
-    config = {"site_id": "soak", "cameras": entries, "observability": {"host": "127.0.0.1", "port": port}}
+    config = {
+        "site_id": "soak",
+        "cameras": entries,
+        "observability": {"host": "127.0.0.1", "port": port},
+        "alerts": {"console": {"host": "127.0.0.1", "port": free_port()}},
+    }
     path.write_text(yaml.safe_dump(config))
 
 
