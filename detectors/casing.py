@@ -101,12 +101,14 @@ class CasingRule:
         while person.samples and person.samples[0][0] < ts - self.config.min_stop_s - 1.0:
             person.samples.popleft()
         person.last_seen, person.box, person.frame_seq = ts, box, frame.seq
-        near = {vid: vbox for vid, vbox, zone in parked if zone.contains(foot)}
-        person.near_since = {vid: person.near_since.get(vid, ts) for vid in near}
+        # the one car the person is at: the nearest whose zone holds the foot point (between two parked cars,
+        # standing still is a stop at one of them, not at both)
+        near = sorted((_gap(vbox, foot), vid, vbox) for vid, vbox, zone in parked if zone.contains(foot))
+        person.near_since = {vid: person.near_since.get(vid, ts) for _, vid, _ in near[:1]}
         for vid, since in person.near_since.items():
             if ts - since >= self.config.min_stop_s and self._still(person, ts):
                 person.stops[vid] = ts
-                person.last_car, person.last_car_box = vid, near[vid]
+                person.last_car, person.last_car_box = vid, near[0][2]
         horizon = ts - self.config.window_s
         person.stops = {vid: at for vid, at in person.stops.items() if at >= horizon}
         if len(person.stops) < self.config.min_cars or len(person.stops) <= person.reported_cars:
@@ -161,3 +163,10 @@ class CasingRule:
             end_reason=reason,
             vehicles_visited=tuple(sorted(person.stops, key=lambda v: person.stops[v])),
         )
+
+
+def _gap(box: Box, point: tuple[float, float]) -> float:
+    """Distance from a point to a box (0 inside it)."""
+    dx = max(box.x1 - point[0], 0.0, point[0] - box.x2)
+    dy = max(box.y1 - point[1], 0.0, point[1] - box.y2)
+    return (dx * dx + dy * dy) ** 0.5

@@ -1,0 +1,58 @@
+"""`sentinel scenarios` and `sentinel eval`: make labelled scenarios, and score the rules on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from streams.config import ConfigError, load_config
+from streams.evaluate import load, report, run_scenario, score
+from streams.scenarios import KINDS, Scene, write_scenarios
+from streams.virat import ViratFormatError, virat_track_frames
+
+DEFAULT_VIRAT = Path("../shared/tracks/VIRAT_S_050301_03_000933_001046.viratdata.objects.txt")
+
+
+@click.command("scenarios")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--count", type=int, default=40, show_default=True, help="Synthetic scenarios (kinds in turn).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--virat",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=DEFAULT_VIRAT,
+    show_default=True,
+    help="The real scene: a VIRAT objects file (its cars and people are kept).",
+)
+@click.option("--fps", type=float, default=10.0, show_default=True, help="Frame rate of the scenario tracks.")
+@click.option("--kinds", default=",".join(KINDS), show_default=True)
+def scenarios(out: Path, count: int, seed: int, virat: Path, fps: float, kinds: str) -> None:
+    """Write labelled scenarios: synthetic people casing, dwelling, passing, glancing and leaving by car."""
+    chosen = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    unknown = sorted(set(chosen) - set(KINDS))
+    if unknown:
+        raise click.BadParameter(f"unknown kinds {unknown}; known: {list(KINDS)}", param_hint="--kinds")
+    every = max(1, round(30.0 / fps))
+    try:
+        frames = [f for i, f in enumerate(virat_track_frames(virat, "scenario-cam", 30.0)) if i % every == 0]
+    except ViratFormatError as exc:
+        raise click.ClickException(str(exc)) from None
+    written = write_scenarios(Scene(frames, virat.name), out, count, seed, chosen)
+    click.echo(f"{len(written)} scenarios (with labels) in {out}")
+
+
+@click.command("eval")
+@click.option("--scenarios", "directory", type=click.Path(path_type=Path, file_okay=False, exists=True), required=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--slack", type=float, default=10.0, show_default=True, help="Seconds around a label an alert may start.")
+def evaluate(directory: Path, config_path: Path | None, slack: float) -> None:
+    """Replay labelled scenarios through the rules; print precision, recall, delay and false alerts per hour."""
+    try:
+        config = load_config(config_path)
+        pairs = load(directory)
+    except (ConfigError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+    results = [run_scenario(config, tracks, label) for tracks, label in pairs]
+    rules, extra = score(results, slack)
+    click.echo(report(rules, extra, len(results)))
