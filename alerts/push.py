@@ -54,6 +54,8 @@ def push_payload(event: Alert, console_url: str | None = None) -> dict[str, Any]
     if isinstance(event, AlertEvent):
         payload["dwell_s"] = event.dwell_s
         payload["zone"] = event.zone
+        payload["risk_score"] = event.risk_score
+        payload["risk_reasons"] = list(event.risk_reasons)
     if console_url:
         base = console_url.rstrip("/")
         payload["url"] = f"{base}/alerts/{event.alert_id}"

@@ -215,6 +215,3 @@ class CasingConfig(StrictModel):
     end_after_s: float = Field(
         default=30.0, gt=0.0, le=3600.0, description="The incident ends once the person is unseen this long"
     )
-    severity: Literal["red", "yellow", "green"] = Field(
-        default="red", description="Severity of a casing alert: the behaviour officers most want to catch"
-    )

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from detectors.access_types import LinkedEntry, RiskTier
 from detectors.entry_config import CorrelationConfig
-
-SeverityName = Literal["red", "yellow", "green"]
-_ORDER: tuple[SeverityName, ...] = ("green", "yellow", "red")
 
 
 @dataclass(frozen=True)
 class Correlation:
     entries: tuple[LinkedEntry, ...]  # oldest first
     tier: RiskTier
-
-    def severity_from(self, base: SeverityName) -> SeverityName:
-        """A red-tier entry makes the alert red; a yellow one raises it one step."""
-        if self.tier == "red":
-            return "red"
-        return _ORDER[min(_ORDER.index(base) + 1, len(_ORDER) - 1)]
 
 
 def correlate(

@@ -11,6 +11,8 @@ from alerts.models import AlertEvent, AlertPhase, EntryAlertEvent, Severity
 from detectors.correlation import Correlation
 from detectors.entry_rules import EntryFinding
 from detectors.incidents import LoiterIncidentEvent
+from detectors.risk import IncidentFacts, assess
+from streams.config import SiteConfig
 
 
 def alert_id_for(site_id: str, incident: LoiterIncidentEvent) -> str:
@@ -70,6 +72,25 @@ def alert_from_incident(
         end_reason=incident.end_reason.value if incident.end_reason else None,
         message=message,
         zone=zone,
+        vehicles_visited=incident.vehicles_visited,
+    )
+
+
+def risk_scored(alert: AlertEvent, config: SiteConfig) -> AlertEvent:
+    """The alert with its risk score, the reasons for it, and the severity tier it gives."""
+    camera = config.camera(alert.camera_id)
+    facts = IncidentFacts(
+        rule=alert.rule,
+        started_at=alert.started_at,
+        dwell_s=alert.dwell_s,
+        dwell_threshold_s=config.loiter_for(alert.camera_id).dwell_s,
+        cars=len(alert.vehicles_visited),
+        min_cars=config.casing.min_cars,
+        linked_tiers=tuple(entry.risk_tier for entry in alert.linked_entries),
+    )
+    risk = assess(facts, config.risk, camera.schedules if camera is not None else None)
+    return alert.model_copy(
+        update={"risk_score": risk.score, "risk_reasons": risk.reasons, "severity": Severity(risk.tier)}
     )
 
 
@@ -110,7 +131,7 @@ def entry_alert_from_finding(site_id: str, finding: EntryFinding, picture_key: s
 
 
 def linked_alert(alert: AlertEvent, correlation: Correlation, timezone: str) -> AlertEvent:
-    """The alert step with its linked entries, raised severity and a message that says why."""
+    """The alert step with its linked entries and a message that says why (score it again: `risk_scored`)."""
     if alert.linked_entries == correlation.entries:
         return alert
     zone = ZoneInfo(timezone)
@@ -122,7 +143,6 @@ def linked_alert(alert: AlertEvent, correlation: Correlation, timezone: str) -> 
     message = f"{base} | linked: {first.reason} at {when}{more}; at the car since {since}, {alert.dwell_s:.0f} s"
     return alert.model_copy(
         update={
-            "severity": Severity(correlation.severity_from(alert.severity.value)),
             "risk_tier": correlation.tier,
             "linked_entries": correlation.entries,
             "message": message,

@@ -25,6 +25,7 @@ from detectors.config import (
     OpenVinoModelConfig,
     TrackerConfig,
 )
+from detectors.risk import RiskConfig, ScheduleWindow
 from streams.access_config import AccessConfig
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,9 @@ class CameraConfig(StrictModel):
             " evidence snapshots use it too. null keeps the camera's native size"
         ),
     )
+    schedules: tuple[ScheduleWindow, ...] | None = Field(
+        default=None, description="Hours that add risk points on this camera; unset: the site's risk.schedules"
+    )
     queue_frames: int = Field(
         default=16, ge=1, le=10_000, description="Frames buffered before the oldest are dropped (live sources)"
     )
@@ -194,6 +198,7 @@ class SiteConfig(BaseSettings):
     continuity: ContinuityConfig = Field(default_factory=ContinuityConfig)
     loitering: LoiterConfig = Field(default_factory=LoiterConfig)
     casing: CasingConfig = Field(default_factory=CasingConfig)
+    risk: RiskConfig = Field(default_factory=RiskConfig, description="Risk score, severity tiers and zone schedules")
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
     recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)

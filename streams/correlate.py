@@ -13,7 +13,7 @@ from alerts.entry_ledger import EntryLedger
 from alerts.models import AlertEvent, AlertPhase, LinkedEntry
 from alerts.store import AlertStore
 from detectors.correlation import Correlation, correlate
-from streams.alerting import linked_alert, relinked_update
+from streams.alerting import linked_alert, relinked_update, risk_scored
 from streams.config import SiteConfig
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class AlertLinker:
             correlation.tier,
             extra={"alert_id": alert.alert_id, "camera_id": alert.camera_id},
         )
-        return linked_alert(alert, correlation, self.access.rules.timezone)
+        return risk_scored(linked_alert(alert, correlation, self.access.rules.timezone), self.config)
 
     async def relink_open_alerts(self, entry: LinkedEntry, store: AlertStore) -> list[AlertEvent]:
         """Update steps for open car-park alerts that this (late) entry now links to."""
@@ -72,5 +72,6 @@ class AlertLinker:
                     continue
                 correlation = await self._correlation(latest)
                 if correlation is not None and correlation.entries != latest.linked_entries:
-                    updates.append(relinked_update(latest, correlation, self.access.rules.timezone))
+                    update = relinked_update(latest, correlation, self.access.rules.timezone)
+                    updates.append(risk_scored(update, self.config))
         return updates

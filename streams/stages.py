@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from alerts.models import AlertEvent, Severity, StreamEnd
+from alerts.models import AlertEvent, StreamEnd
 from alerts.store import AlertStore
 from detectors.casing import CasingRule
 from detectors.continuity import PersonContinuity, VehicleContinuity
@@ -22,7 +22,7 @@ from detectors.model import Detector
 from detectors.motion import MotionGate
 from detectors.tracking import CameraTracker
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
-from streams.alerting import alert_from_incident
+from streams.alerting import alert_from_incident, risk_scored
 from streams.config import DetectorConfig, SiteConfig
 from streams.records import FrameHeader, RecordError
 from streams.retry import TRANSIENT
@@ -317,15 +317,11 @@ class RuleStage:
         zone = camera_config.zone if camera_config is not None else None
         incidents = camera.loitering.process(resolved) + camera.casing.process(resolved)
         out: list[AlertEvent | StreamEnd] = [
-            alert_from_incident(self.config.site_id, incident, zone, self._severity(incident.rule))
-            for incident in incidents
+            risk_scored(alert_from_incident(self.config.site_id, incident, zone), self.config) for incident in incidents
         ]
         if frame.end_of_stream:
             out.append(StreamEnd(camera_id=frame.camera_id, stream_id=frame.stream_id, ts=frame.ts))
         return out
-
-    def _severity(self, rule: str) -> Severity:
-        return Severity(self.config.casing.severity) if rule == "casing" else Severity.YELLOW
 
     def export_state(self, camera_id: str) -> object:
         return self._cameras.get(camera_id)

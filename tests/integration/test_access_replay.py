@@ -23,6 +23,7 @@ from streams.correlate import AlertLinker
 from streams.records import DeadLetter
 from streams.runtime import make_store
 from tests.access_builders import HikvisionEventBuilder
+from tests.alert_builders import alert_event
 from tests.integration.conftest import VIRAT
 from tests.integration.test_access_receiver import read_topic
 
@@ -133,25 +134,7 @@ def test_late_entry_relinks_an_open_alert(make_site: Any) -> None:
     """Backward link: an open alert already stored gets an update step when a risky entry before it arrives."""
     config = load_config(make_site(access=ACCESS).path)
     started = 1_795_000_000.0
-    alert = AlertEvent(
-        alert_id="a" * 20,
-        event_id=f"{'a' * 20}:start:{started}",
-        phase=AlertPhase.START,
-        rule="loitering",
-        site_id=config.site_id,
-        camera_id=CAMERA,
-        stream_id="live",
-        started_at=started,
-        ts=started + 30,
-        dwell_s=30,
-        person_track_id=1,
-        vehicle_track_id=2,
-        person_box=(0, 0, 10, 10),
-        vehicle_box=(0, 0, 20, 20),
-        frame_seq=5,
-        frame_width=640,
-        frame_height=360,
-    )
+    alert = alert_event("a" * 20, started_at=started, camera_id=CAMERA, site_id=config.site_id)
     entry = LinkedEntry(
         event_id="e1",
         door_id="gate-2",
@@ -175,5 +158,7 @@ def test_late_entry_relinks_an_open_alert(make_site: Any) -> None:
 
     (update,) = asyncio.run(run())
     assert update.alert_id == alert.alert_id and update.phase is AlertPhase.UPDATE
-    assert update.severity.value == "red" and update.linked_entries == (entry,)  # yellow raised one step
+    assert update.severity.value == "red" and update.linked_entries == (
+        entry,
+    )  # 45 + 30 for a linked yellow entry: red
     assert update.event_id != alert.event_id and "linked:" in update.message

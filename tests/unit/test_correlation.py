@@ -45,19 +45,9 @@ def test_entries_sorted_and_deduplicated() -> None:
     assert result is not None and [e.ts for e in result.entries] == [START - 600, START - 60]
 
 
-@pytest.mark.parametrize(
-    ("tiers", "base", "expected"),
-    [
-        (("red",), "yellow", "red"),
-        (("yellow",), "yellow", "red"),
-        (("yellow",), "green", "yellow"),
-        (("yellow", "red"), "green", "red"),
-    ],
-)
-def test_severity(tiers: tuple[RiskTier, ...], base: str, expected: str) -> None:
-    entries = [entry(-100 - i, tier, f"e{i}") for i, tier in enumerate(tiers)]
-    result = correlate(START, entries, CONFIG)
-    assert result is not None and result.severity_from(base) == expected  # type: ignore[arg-type]
+def test_tier_is_the_highest_linked() -> None:
+    result = correlate(START, [entry(-100, "yellow", "e1"), entry(-50, "red", "e2")], CONFIG)
+    assert result is not None and result.tier == "red"
 
 
 def test_disabled() -> None:

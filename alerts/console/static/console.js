@@ -67,6 +67,9 @@ function render(item) {
   const title = el("h2");
   title.append(el("span", "badge " + alert.severity, alert.severity), " ", alert.rule.replace(/_/g, " "));
   body.append(title, el("p", "message", alert.message), el("p", "meta", facts(alert)));
+  if (alert.risk_reasons && alert.risk_reasons.length) {
+    body.append(el("p", "meta", "Score " + alert.risk_score + ": " + alert.risk_reasons.join("; ")));
+  }
   for (const linked of alert.linked_entries || []) {
     body.append(el("p", "linked", "Door: " + linked.reason + " at " + when(linked.ts)));
   }
