@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+from dataclasses import dataclass
 from typing import Protocol
 
 import aiohttp
@@ -60,6 +61,37 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int
+    backoff_s: float  # the first wait; doubles after each failed attempt
+
+
+async def post_with_retries(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str], policy: RetryPolicy, what: str
+) -> int:
+    """POST until a 2xx, retrying network errors, 429 and 5xx with exponential backoff; returns the attempts taken.
+
+    A 4xx other than 429 means the receiver refuses this body, so retrying cannot help: it fails at once.
+    """
+    delay, last_error, attempt = policy.backoff_s, "", 0
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            async with session.post(url, data=body, headers=headers) as response:
+                if response.status < 300:
+                    return attempt
+                last_error = f"HTTP {response.status}"
+                if response.status < 500 and response.status != 429:
+                    break
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            last_error = f"{type(exc).__name__}: {exc}"
+        logger.warning("%s: attempt %s failed: %s", what, attempt, last_error)
+        if attempt < policy.attempts:
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise DeliveryError(f"{what}: gave up after {attempt} attempt(s): {last_error}")
+
+
 class WebhookChannel:
     """POSTs the event JSON; retries with exponential backoff on network errors and 5xx/429 answers."""
 
@@ -78,23 +110,14 @@ class WebhookChannel:
         headers = {"Content-Type": "application/json", "Idempotency-Key": event.event_id}
         if self.config.secret is not None:
             headers[SIGNATURE_HEADER] = sign(body, self.config.secret.get_secret_value())
-        delay = self.config.backoff_s
-        last_error = ""
-        for attempt in range(1, self.config.max_attempts + 1):
-            try:
-                async with self._session.post(str(self.config.url), data=body, headers=headers) as response:
-                    if response.status < 300:
-                        return attempt
-                    last_error = f"HTTP {response.status}"
-                    if response.status < 500 and response.status != 429:
-                        break  # the receiver refuses this body; retrying cannot help
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                last_error = f"{type(exc).__name__}: {exc}"
-            logger.warning("webhook %s attempt %s for %s failed: %s", self.name, attempt, event.event_id, last_error)
-            if attempt < self.config.max_attempts:
-                await asyncio.sleep(delay)
-                delay *= 2
-        raise DeliveryError(f"{self.name}: gave up after {attempt} attempt(s): {last_error}")
+        return await post_with_retries(
+            self._session,
+            str(self.config.url),
+            body,
+            headers,
+            RetryPolicy(self.config.max_attempts, self.config.backoff_s),
+            f"{self.name} {event.event_id}",
+        )
 
     async def close(self) -> None:
         if self._session is not None:

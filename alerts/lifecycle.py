@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -140,52 +141,42 @@ class LifecycleStore:
 
     async def apply(self, alert_id: str, action: Action, by: str, role: Role, note: str = "") -> Outcome:
         """Take the action atomically; a concurrent change makes this one re-check against the new state."""
-        key = self._key(alert_id)
-        while True:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    if raw is None:
-                        return Outcome(False, AlertState.NEW, reason=f"no alert {alert_id}")
-                    current = LifecycleState.model_validate_json(raw)
-                    outcome = decide(current, action, role, note)
-                    if not outcome.changed:
-                        return outcome
-                    now = time.time()
-                    step = Transition(
-                        action=action,
-                        from_state=current.state,
-                        to_state=outcome.state,
-                        by=by,
-                        role=role,
-                        at=now,
-                        note=note.strip(),
-                    )
-                    new = current.model_copy(update={"state": outcome.state, "last_action": action, "updated_at": now})
-                    pipe.multi()
-                    pipe.set(key, new.model_dump_json(), ex=self.retention_s)
-                    pipe.rpush(self._key(alert_id, "log"), step.model_dump_json())
-                    pipe.expire(self._key(alert_id, "log"), self.retention_s)
-                    pipe.zrem(self._key("open"), alert_id)  # someone has it: escalation stops
-                    change: dict[Any, Any] = {
-                        "alert_id": alert_id,
-                        "state": outcome.state.value,
-                        "transition": step.model_dump_json(),
-                    }
-                    pipe.xadd(self.changes_key, change, maxlen=10_000, approximate=True)  # consoles follow this
-                    await pipe.execute()
-                    logger.info(
-                        "alert %s %s -> %s by %s",
-                        alert_id,
-                        current.state,
-                        outcome.state,
-                        by,
-                        extra={"alert_id": alert_id},
-                    )
-                    return outcome
-                except WatchError:
-                    continue
+        result: list[Outcome] = []
+
+        def change(current: LifecycleState | None, pipe: Any) -> LifecycleState | None:
+            if current is None:
+                result[:] = [Outcome(False, AlertState.NEW, reason=f"no alert {alert_id}")]
+                return None
+            outcome = decide(current, action, role, note)
+            result[:] = [outcome]
+            if not outcome.changed:
+                return None
+            now = time.time()
+            step = Transition(
+                action=action,
+                from_state=current.state,
+                to_state=outcome.state,
+                by=by,
+                role=role,
+                at=now,
+                note=note.strip(),
+            )
+            pipe.rpush(self._key(alert_id, "log"), step.model_dump_json())
+            pipe.expire(self._key(alert_id, "log"), self.retention_s)
+            pipe.zrem(self._key("open"), alert_id)  # someone has it: escalation stops
+            event: dict[Any, Any] = {
+                "alert_id": alert_id,
+                "state": outcome.state.value,
+                "transition": step.model_dump_json(),
+            }
+            pipe.xadd(self.changes_key, event, maxlen=10_000, approximate=True)  # consoles follow this
+            logger.info(
+                "alert %s %s -> %s by %s", alert_id, current.state, outcome.state, by, extra={"alert_id": alert_id}
+            )
+            return current.model_copy(update={"state": outcome.state, "last_action": action, "updated_at": now})
+
+        await self._update(alert_id, change)
+        return result[0]
 
     async def unacknowledged(self, limit: int = 500) -> list[LifecycleState]:
         """Alerts still new (nobody has acknowledged them), oldest first: what escalation looks at."""
@@ -195,17 +186,30 @@ class LifecycleStore:
 
     async def count_escalation(self, alert_id: str) -> LifecycleState | None:
         """Record one escalation step, unless the alert was acknowledged meanwhile (then None)."""
+
+        def change(current: LifecycleState | None, pipe: Any) -> LifecycleState | None:
+            if current is None or current.state is not AlertState.NEW:
+                return None
+            return current.model_copy(update={"escalations": current.escalations + 1})
+
+        return await self._update(alert_id, change)
+
+    async def _update(
+        self, alert_id: str, change: Callable[[LifecycleState | None, Any], LifecycleState | None]
+    ) -> LifecycleState | None:
+        """Optimistic transaction on one alert's state: `change` sees the current state and queues its writes on
+        the pipeline; it runs again if another writer got there first. Returns the state written, or None."""
         key = self._key(alert_id)
         while True:
             async with self.redis.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(key)
                     raw = await pipe.get(key)
-                    current = LifecycleState.model_validate_json(raw) if raw else None
-                    if current is None or current.state is not AlertState.NEW:
-                        return None
-                    new = current.model_copy(update={"escalations": current.escalations + 1})
                     pipe.multi()
+                    new = change(LifecycleState.model_validate_json(raw) if raw else None, pipe)
+                    if new is None:
+                        await pipe.reset()
+                        return None
                     pipe.set(key, new.model_dump_json(), ex=self.retention_s)
                     await pipe.execute()
                     return new

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import aiomqtt
 
-from alerts.channels import DeliveryError
+from alerts.channels import DeliveryError, RetryPolicy, post_with_retries
 from alerts.config import MqttConfig, NtfyConfig, PushPolicy
 from alerts.models import Alert, AlertEvent, AlertPhase, Severity
 
@@ -146,22 +146,9 @@ class NtfyChannel:
         headers = {"Content-Type": "application/json"}
         if self.config.token is not None:
             headers["Authorization"] = f"Bearer {self.config.token.get_secret_value()}"
-        delay, last_error = 0.5, ""
-        for attempt in range(1, self.config.max_attempts + 1):
-            try:
-                async with self._session.post(str(self.config.url), json=self.message(event), headers=headers) as reply:
-                    if reply.status < 300:
-                        return attempt
-                    last_error = f"HTTP {reply.status}"
-                    if reply.status < 500 and reply.status != 429:
-                        break
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                last_error = f"{type(exc).__name__}: {exc}"
-            logger.warning("ntfy %s attempt %s for %s failed: %s", self.name, attempt, event.event_id, last_error)
-            if attempt < self.config.max_attempts:
-                await asyncio.sleep(delay)
-                delay *= 2
-        raise DeliveryError(f"{self.name}: gave up after {attempt} attempt(s): {last_error}")
+        body = json.dumps(self.message(event)).encode()
+        policy = RetryPolicy(self.config.max_attempts, 0.5)
+        return await post_with_retries(self._session, str(self.config.url), body, headers, policy, self.name)
 
     async def close(self) -> None:
         if self._session is not None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import time
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from detectors.access_types import AccessResult
+from detectors.clock import checked_timezone, in_daily_window
 
 
 class StrictModel(BaseModel):
@@ -22,10 +22,7 @@ class NightSchedule(StrictModel):
 
     def contains(self, ts: float, timezone: str) -> bool:
         """Whether event time `ts` falls in the night, in the site's local time."""
-        local = datetime.fromtimestamp(ts, ZoneInfo(timezone)).time()
-        if self.start <= self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
+        return in_daily_window(ts, self.start, self.end, timezone)
 
 
 class EntryRulesConfig(StrictModel):
@@ -57,11 +54,7 @@ class EntryRulesConfig(StrictModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return checked_timezone(value)
 
     allowed_lateness_s: float = Field(
         default=300.0,

@@ -7,11 +7,12 @@ person entered Gate 2". Pure: the caller passes the incident's facts and the eve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import time
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from detectors.clock import checked_timezone, in_daily_window
 
 Tier = Literal["red", "yellow", "green"]
 
@@ -29,10 +30,7 @@ class ScheduleWindow(StrictModel):
     add: int = Field(ge=-100, le=100, description="Points added (negative: quieter hours)")
 
     def contains(self, ts: float, timezone: str) -> bool:
-        local = datetime.fromtimestamp(ts, ZoneInfo(timezone)).time()
-        if self.start <= self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
+        return in_daily_window(ts, self.start, self.end, timezone)
 
 
 class RiskConfig(StrictModel):
@@ -57,11 +55,7 @@ class RiskConfig(StrictModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return checked_timezone(value)
 
     def tier(self, score: int) -> Tier:
         return "red" if score >= self.red_at else "yellow" if score >= self.yellow_at else "green"

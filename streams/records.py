@@ -93,21 +93,23 @@ _ACCESS_TOPIC_RECORD: TypeAdapter[AccessEvent | AccessStreamEnd] = TypeAdapter(A
 
 
 def decode_alert_record(data: bytes | None) -> AlertEvent | EntryAlertEvent | StreamEnd:
-    if not data:
-        raise RecordError("empty alert record")
-    try:
-        return _ALERT_TOPIC_RECORD.validate_json(data)
-    except ValidationError as exc:
-        raise RecordError(f"invalid alert record: {_describe(exc)}") from None
+    return _decode_with(_ALERT_TOPIC_RECORD, data, "alert record")
 
 
 def decode_access_record(data: bytes | None) -> AccessEvent | AccessStreamEnd:
+    return _decode_with(_ACCESS_TOPIC_RECORD, data, "access record")
+
+
+T = TypeVar("T")
+
+
+def _decode_with(adapter: TypeAdapter[T], data: bytes | None, what: str) -> T:
     if not data:
-        raise RecordError("empty access record")
+        raise RecordError(f"empty {what}")
     try:
-        return _ACCESS_TOPIC_RECORD.validate_json(data)
+        return adapter.validate_json(data)
     except ValidationError as exc:
-        raise RecordError(f"invalid access record: {_describe(exc)}") from None
+        raise RecordError(f"invalid {what}: {_describe(exc)}") from None
 
 
 def decode_track_frame(data: bytes | None) -> TrackFrame:
