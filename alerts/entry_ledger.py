@@ -1,6 +1,7 @@
 """Risky door entries by site and door on event time, so car-park alerts can be linked to what came before.
 
-Keys: entries:{site}:{door} zset of LinkedEntry JSON scored by event time, trimmed to the retention.
+Keys: entries:{site}:{door} zset of LinkedEntry JSON scored by event time, trimmed to the retention;
+residents:{site}:{door} zset of residents' entry event ids (no identity) by event time.
 """
 
 from __future__ import annotations
@@ -40,3 +41,16 @@ class EntryLedger:
             for raw in await self.redis.zrangebyscore(self._key(site_id, door_id), since, until):
                 found.append(LinkedEntry.model_validate_json(cast(bytes, raw)))
         return sorted(found, key=lambda e: (e.ts, e.event_id))
+
+    async def add_resident(self, site_id: str, door_id: str, event_id: str, ts: float) -> None:
+        """A resident came in: kept (by event id only) so car-park activity right after counts as less risky."""
+        key = f"{self.prefix}residents:{site_id}:{door_id}"
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zadd(key, {event_id: ts})
+        pipe.zremrangebyscore(key, "-inf", ts - self.retention_s)
+        pipe.expire(key, self.retention_s)
+        await pipe.execute()
+
+    async def residents_between(self, site_id: str, door_ids: tuple[str, ...], since: float, until: float) -> int:
+        counts = [await self.redis.zcount(f"{self.prefix}residents:{site_id}:{d}", since, until) for d in door_ids]
+        return sum(counts)

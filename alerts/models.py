@@ -65,6 +65,9 @@ class AlertEvent(AlertBase):
     camera_id: str
     zone: str | None = Field(default=None, description="The camera's area as officers name it (cameras[].zone)")
     vehicles_visited: tuple[int, ...] = Field(default=(), description="Casing: the parked cars stopped at, in order")
+    resident_entries: int = Field(
+        default=0, ge=0, description="Residents who came in through doors leading here just before (owner-like)"
+    )
     risk_score: int | None = Field(default=None, description="Points of evidence; the severity is its tier")
     risk_reasons: tuple[str, ...] = Field(default=(), description="What added the points: '+45 stayed 52 s at ...'")
     dwell_s: float = Field(ge=0.0)

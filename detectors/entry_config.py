@@ -75,6 +75,12 @@ class CorrelationConfig(StrictModel):
         le=86400.0,
         description="A risky entry links to car-park activity starting this soon after",
     )
+    resident_window_s: float = Field(
+        default=300.0,
+        ge=0.0,
+        le=86400.0,
+        description="A resident's own entry this soon before car-park activity lowers its risk (coming home)",
+    )
     slack_s: float = Field(
         default=30.0,
         ge=0.0,

@@ -51,6 +51,7 @@ class EntryOutcome:
     risky: LinkedEntry | None = None
     too_late_by_s: float | None = None  # set when the event was beyond the allowed lateness and ignored
     duplicate: bool = False  # the same device event seen before (a redelivery or a device retry)
+    resident_home: bool = False  # a resident's own credential let them in: evidence that lowers car-park risk
 
 
 @dataclass
@@ -104,7 +105,13 @@ class EntryRules:
         elif risky is None and self._night_attempt(event):
             risky = _risky(event, "yellow", f"{_describe(event.result)} at {event.door_name} at night")
         self._expire(door, event.ts)
-        return EntryOutcome(findings=tuple(findings), risky=risky)
+        resident = (
+            event.result is AccessResult.GRANTED
+            and watch is None
+            and event.person.known
+            and (event.user_type or "") not in self.config.non_resident_user_types
+        )
+        return EntryOutcome(findings=tuple(findings), risky=risky, resident_home=resident)
 
     def _watchlist(self, event: AccessEvent, watch: WatchHit) -> EntryFinding:
         verb = "entered" if event.result is AccessResult.GRANTED else f"tried ({_describe(event.result)})"

@@ -45,6 +45,12 @@ class RiskConfig(StrictModel):
     casing_points_per_car: int = Field(default=10, ge=0, le=200, description="Each further car stopped at")
     linked_red_points: int = Field(default=50, ge=0, le=200, description="A linked entry of a red-tier person")
     linked_yellow_points: int = Field(default=30, ge=0, le=200, description="A linked risky entry of yellow tier")
+    resident_points: int = Field(
+        default=-20, ge=-200, le=0, description="A resident came in through a door leading here just before"
+    )
+    left_with_car_points: int = Field(
+        default=-40, ge=-200, le=0, description="The person left as the car drove off: they got in (owner-like)"
+    )
     schedules: tuple[ScheduleWindow, ...] = Field(
         default=(ScheduleWindow(name="night hours", start=time(23, 0), end=time(5, 0), add=15),),
         description="Site-wide hours that add points; cameras[].schedules replaces them for one camera",
@@ -70,6 +76,8 @@ class IncidentFacts:
     cars: int = 1  # casing: distinct cars stopped at
     min_cars: int = 3
     linked_tiers: tuple[str, ...] = ()  # risk tiers of the linked door entries
+    resident_entries: int = 0  # residents' own entries at doors leading here, just before
+    left_with_car: bool = False  # the incident ended because the car drove off
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,10 @@ def assess(
         parts.append((config.linked_red_points, "linked to a red-tier door entry"))
     elif facts.linked_tiers:
         parts.append((config.linked_yellow_points, "linked to a risky door entry"))
+    if facts.resident_entries and config.resident_points:
+        parts.append((config.resident_points, "a resident came in just before (owner-like)"))
+    if facts.left_with_car and config.left_with_car_points:
+        parts.append((config.left_with_car_points, "left as the car drove off (owner-like)"))
     score = max(0, sum(points for points, _ in parts))
     reasons = tuple(f"{points:+d} {reason}" for points, reason in parts)
     return RiskAssessment(score, config.tier(score), reasons)

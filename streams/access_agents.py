@@ -87,6 +87,8 @@ def register_access_agent(
         for finding in outcome.findings:  # keyed like the access record: the door live, the log's stream in a replay
             alert = entry_alert_from_finding(services.site_id, finding, record.picture_key)
             await alerts_topic.send(key=event.key or record.door_id.encode(), value=encode_model(alert))
+        if outcome.resident_home:
+            await services.ledger.add_resident(services.site_id, record.door_id, record.event_id, record.ts)
         if outcome.risky is not None:
             await services.ledger.add(services.site_id, outcome.risky)
             for update in await services.linker.relink_open_alerts(outcome.risky, services.store):

@@ -87,6 +87,8 @@ def risk_scored(alert: AlertEvent, config: SiteConfig) -> AlertEvent:
         cars=len(alert.vehicles_visited),
         min_cars=config.casing.min_cars,
         linked_tiers=tuple(entry.risk_tier for entry in alert.linked_entries),
+        resident_entries=alert.resident_entries,
+        left_with_car=alert.end_reason == "vehicle_moved",
     )
     risk = assess(facts, config.risk, camera.schedules if camera is not None else None)
     return alert.model_copy(

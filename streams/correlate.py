@@ -40,7 +40,10 @@ class AlertLinker:
         return correlate(alert.started_at, entries, window)
 
     async def link(self, alert: AlertEvent) -> AlertEvent:
-        """The alert step with the risky entries that precede it; unchanged when there are none."""
+        """The alert step with the risky entries (and residents' entries) that precede it, scored again."""
+        residents = await self._residents(alert)
+        if residents != alert.resident_entries:
+            alert = risk_scored(alert.model_copy(update={"resident_entries": residents}), self.config)
         correlation = await self._correlation(alert)
         if correlation is None:
             return alert
@@ -52,6 +55,15 @@ class AlertLinker:
             extra={"alert_id": alert.alert_id, "camera_id": alert.camera_id},
         )
         return risk_scored(linked_alert(alert, correlation, self.access.rules.timezone), self.config)
+
+    async def _residents(self, alert: AlertEvent) -> int:
+        doors = self.access.doors_leading_to(alert.camera_id)
+        if not self.enabled or not doors:
+            return 0
+        window = self.access.correlation
+        return await self.ledger.residents_between(
+            self.config.site_id, doors, alert.started_at - window.resident_window_s, alert.started_at + window.slack_s
+        )
 
     async def relink_open_alerts(self, entry: LinkedEntry, store: AlertStore) -> list[AlertEvent]:
         """Update steps for open car-park alerts that this (late) entry now links to."""

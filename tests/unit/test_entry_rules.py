@@ -133,3 +133,20 @@ def test_night_schedule_handles_midnight(start: str, end: str, local_hour: int, 
 def test_unknown_time_zone_is_a_config_error() -> None:
     with pytest.raises(ValueError, match="unknown time zone"):
         EntryRulesConfig(timezone="Mars/Olympus")
+
+
+@pytest.mark.parametrize(
+    ("employee", "user_type", "result", "watch", "resident"),
+    [
+        ("ref-r", "normal", GRANTED, None, True),  # a resident's own credential
+        ("ref-v", "visitor", GRANTED, None, False),
+        (None, None, GRANTED, None, False),  # nobody identified
+        ("ref-r", "normal", DENIED, None, False),
+        ("ref-r", "normal", GRANTED, RED_HIT, False),  # on the watch list: never reassuring
+    ],
+)
+def test_resident_home(
+    employee: str | None, user_type: str | None, result: AccessResult, watch: WatchHit | None, resident: bool
+) -> None:
+    event = access_event(ts=AFTERNOON, employee=employee, user_type=user_type, result=result)
+    assert rules().observe(event, watch).resident_home is resident

@@ -27,6 +27,9 @@ def facts(**overrides: object) -> IncidentFacts:
         ({"started_at": NIGHT_1AM, "dwell_s": 90.0}, 70, "red"),  # a minute more at night tips it
         ({"linked_tiers": ("yellow",)}, 75, "red"),
         ({"linked_tiers": ("yellow", "red")}, 95, "red"),
+        ({"resident_entries": 1}, 25, "green"),  # a resident just came in through the gate: owner-like
+        ({"left_with_car": True, "dwell_s": 90.0}, 15, "green"),  # got in and drove off
+        ({"linked_tiers": ("red",), "resident_entries": 2}, 75, "red"),  # a suspect came in too: still red
         ({"rule": "casing", "cars": 3}, 70, "red"),
         ({"rule": "casing", "cars": 5}, 90, "red"),
     ],
