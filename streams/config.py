@@ -26,6 +26,7 @@ from detectors.config import (
     TrackerConfig,
 )
 from detectors.risk import RiskConfig, ScheduleWindow
+from detectors.slicing import SlicingConfig
 from streams.access_config import AccessConfig
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,11 @@ class CameraConfig(StrictModel):
     )
     schedules: tuple[ScheduleWindow, ...] | None = Field(
         default=None, description="Hours that add risk points on this camera; unset: the site's risk.schedules"
+    )
+    slicing: SlicingConfig | None = Field(
+        default=None,
+        description="Sliced inference for small people in a wide view (tiles with overlap, merged); costs one model "
+        "run per tile (plus the full frame). Unset: the whole frame once",
     )
     queue_frames: int = Field(
         default=16, ge=1, le=10_000, description="Frames buffered before the oldest are dropped (live sources)"

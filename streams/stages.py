@@ -20,6 +20,7 @@ from detectors.geometry import Box
 from detectors.loitering import LoiterRule
 from detectors.model import Detector
 from detectors.motion import MotionGate
+from detectors.slicing import SlicingConfig, merge, shifted, tiles
 from detectors.tracking import CameraTracker
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from streams.alerting import alert_from_incident, risk_scored
@@ -93,9 +94,10 @@ class DetectStage:
                 camera.tracker = CameraTracker(self.config.detector.tracker, header.fps)
                 motion = self.config.detector.motion
                 camera.gate = MotionGate(motion) if motion.enabled else None
-            reduction = jpeg_reduction(self.config.detector, header.width, header.height)
+            slicing = self._slicing(header.camera_id)
+            reduction = 1 if slicing else jpeg_reduction(self.config.detector, header.width, header.height)
             decode = self._decoder.submit(decode_jpeg, jpeg, reduction)
-            work.append(_Work(index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode))
+            work.append(_Work(index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode, slicing))
         if work:
             loop = asyncio.get_running_loop()
             tracked = await loop.run_in_executor(self._inference, self._infer, work)
@@ -121,7 +123,7 @@ class DetectStage:
                 item.still = item.gate is not None and not item.gate.needs_model(image, item.header.ts)
                 if not item.still:
                     decoded.append(item)
-                    yield image
+                    yield from self._parts(item, image)
 
         detections = iter(self.detector.detect_many(images()))
         for item in work:
@@ -132,7 +134,7 @@ class DetectStage:
                     self._count_still(item.header.camera_id)
             elif decoded and decoded[0] is item:
                 decoded.pop(0)
-                found = next(detections)
+                found = self._merged(item, [next(detections) for _ in item.offsets])
                 if item.reduction != 1:
                     found = [scale_detection(d, item.reduction) for d in found]
                 camera.last_objects = item.tracker.update(found)
@@ -144,6 +146,31 @@ class DetectStage:
             for _ in work:
                 self._observe_inference(per_frame)
         return out
+
+    def _slicing(self, camera_id: str) -> SlicingConfig | None:
+        camera = self.config.camera(camera_id)
+        return camera.slicing if camera is not None else None
+
+    @staticmethod
+    def _parts(item: _Work, image: np.ndarray) -> Iterator[np.ndarray]:
+        """What the model sees of one frame: the frame, or its tiles (and the frame) for a sliced camera."""
+        if item.slicing is None:
+            item.offsets = [(0, 0)]
+            yield image
+            return
+        rects = tiles(image.shape[1], image.shape[0], item.slicing)
+        item.offsets = ([(0, 0)] if item.slicing.include_full_frame else []) + [(x1, y1) for x1, y1, _, _ in rects]
+        if item.slicing.include_full_frame:
+            yield image
+        for x1, y1, x2, y2 in rects:
+            yield image[y1:y2, x1:x2]
+
+    @staticmethod
+    def _merged(item: _Work, found: list[list[Detection]]) -> list[Detection]:
+        if item.slicing is None:
+            return found[0]
+        groups = [[shifted(d, dx, dy) for d in group] for (dx, dy), group in zip(item.offsets, found, strict=True)]
+        return merge(groups, item.slicing)
 
     async def _frame(self, item: _Work, objects: list[TrackedObject]) -> TrackFrame:
         header = item.header
@@ -230,8 +257,10 @@ class _Work:
     tracker: CameraTracker  # as at planning: a stream end later in the batch must not take it away
     gate: MotionGate | None
     decode: Future[np.ndarray | None]
+    slicing: SlicingConfig | None = None
     size: tuple[int, int] | None = None
     still: bool = False
+    offsets: list[tuple[int, int]] = field(default_factory=list)  # one per image sent to the model
 
 
 def _end_of_stream(header: FrameHeader) -> TrackFrame:
