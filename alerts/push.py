@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import aiomqtt
 
+from alerts.ack_tokens import AckTokens
 from alerts.channels import DeliveryError, RetryPolicy, post_with_retries
 from alerts.config import MqttConfig, NtfyConfig, PushPolicy
 from alerts.models import Alert, AlertEvent, AlertPhase, Severity
@@ -115,10 +116,12 @@ class MqttChannel:
 
 
 class NtfyChannel:
-    """ntfy JSON publishing: title, message, priority, tags, a click-through and an 'Open' button."""
+    """ntfy JSON publishing: title, message, priority, tags, a click-through, and 'Open' and 'Acknowledge'
+    buttons (the latter a one-time link the ntfy server POSTs to the console, when tokens are given)."""
 
-    def __init__(self, config: NtfyConfig) -> None:
+    def __init__(self, config: NtfyConfig, tokens: AckTokens | None = None) -> None:
         self.config = config
+        self.tokens = tokens
         self.name = config.name
         self.push_policy = config.push
         self._session: aiohttp.ClientSession | None = None
@@ -126,7 +129,7 @@ class NtfyChannel:
     def wants(self, event: Alert) -> bool:
         return event.severity in self.push_policy.severities
 
-    def message(self, event: Alert) -> dict[str, Any]:
+    async def message(self, event: Alert) -> dict[str, Any]:
         body: dict[str, Any] = {
             "topic": self.config.topic,
             "title": title(event),
@@ -138,6 +141,12 @@ class NtfyChannel:
             page = f"{str(self.config.console_url).rstrip('/')}/alerts/{event.alert_id}"
             body["click"] = page
             body["actions"] = [{"action": "view", "label": "Open", "url": page, "clear": False}]
+            if self.tokens is not None:
+                token = await self.tokens.issue(event.alert_id, self.name)
+                ack = f"{str(self.config.console_url).rstrip('/')}/api/ack/{token}"
+                body["actions"].append(
+                    {"action": "http", "label": "Acknowledge", "url": ack, "method": "POST", "clear": True}
+                )
         return body
 
     async def send(self, event: Alert) -> int:
@@ -146,7 +155,7 @@ class NtfyChannel:
         headers = {"Content-Type": "application/json"}
         if self.config.token is not None:
             headers["Authorization"] = f"Bearer {self.config.token.get_secret_value()}"
-        body = json.dumps(self.message(event)).encode()
+        body = json.dumps(await self.message(event)).encode()
         policy = RetryPolicy(self.config.max_attempts, 0.5)
         return await post_with_retries(self._session, str(self.config.url), body, headers, policy, self.name)
 

@@ -11,6 +11,7 @@ from types import TracebackType
 import faust
 import redis.asyncio as aioredis
 
+from alerts.ack_tokens import AckTokens
 from alerts.channels import Channel, WebhookChannel
 from alerts.entry_ledger import EntryLedger
 from alerts.escalation import Escalator
@@ -48,7 +49,8 @@ def build_channels(config: SiteConfig, store: AlertStore) -> list[Channel]:
     if alerts.mqtt is not None:
         channels.append(MqttChannel(alerts.mqtt, config.site_id, console_url))
     if alerts.ntfy is not None:
-        channels.append(NtfyChannel(alerts.ntfy))
+        tokens = AckTokens(store.redis, alerts.console.session_ttl_s, store.prefix)
+        channels.append(NtfyChannel(alerts.ntfy, tokens))
     if alerts.webpush is not None:
         subscriptions = PushSubscriptions(store.redis, store.prefix)
         channels.append(WebPushChannel(alerts.webpush, subscriptions, console_url))

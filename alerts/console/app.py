@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
@@ -16,6 +17,7 @@ from typing import Any, cast
 from aiohttp import web
 from pydantic import ValidationError
 
+from alerts.ack_tokens import AckTokens
 from alerts.console.auth import ConsoleAuth, LoginRefused, Session
 from alerts.lifecycle import Action, LifecycleStore, Role
 from alerts.store import AlertStore, parse_alert
@@ -26,7 +28,7 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 COOKIE = "sentinel_session"
 SESSION_KEY = web.RequestKey("session", Session)
-PUBLIC = ("/login", "/api/login", "/static/", "/manifest.webmanifest", "/sw.js")
+PUBLIC = ("/login", "/api/login", "/api/ack/", "/static/", "/manifest.webmanifest", "/sw.js")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -39,6 +41,7 @@ class Console:
         self.auth = auth
         self.push_public_key = push_public_key  # VAPID public key, when Web Push is configured
         self.subscriptions = PushSubscriptions(store.redis, store.prefix)
+        self.tokens = AckTokens(store.redis, auth.config.session_ttl_s, store.prefix)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -59,6 +62,10 @@ class Console:
         r.add_get("/api/alerts/{alert_id}/snapshot", self._snapshot)
         r.add_post("/api/alerts/{alert_id}/actions", self._action)
         r.add_get("/api/stream", self._stream)
+        r.add_post("/api/ack/{token}", self._ack_by_token)
+        r.add_get("/api/accounts", self._accounts)
+        r.add_post("/api/accounts", self._add_account)
+        r.add_delete("/api/accounts/{username}", self._remove_account)
         r.add_get("/api/push/key", self._push_key)
         r.add_post("/api/push/subscriptions", self._subscribe)
         return app
@@ -198,6 +205,45 @@ class Console:
         if not outcome.ok:
             return _error(409, outcome.reason)
         return web.json_response({"state": outcome.state.value, "changed": outcome.changed})
+
+    async def _ack_by_token(self, request: web.Request) -> web.StreamResponse:
+        """A push notification's Acknowledge button: the one-time token is the credential, for that alert only."""
+        redeemed = await self.tokens.redeem(request.match_info["token"])
+        if redeemed is None:
+            return _error(404, "unknown, used or expired acknowledge link")
+        alert_id, channel = redeemed
+        outcome = await self.lifecycle.apply(alert_id, Action.ACKNOWLEDGE, f"{channel} button", Role.OFFICER)
+        if not outcome.ok:
+            return _error(409, outcome.reason)
+        return web.json_response({"alert_id": alert_id, "state": outcome.state.value})
+
+    async def _accounts(self, request: web.Request) -> web.StreamResponse:
+        if request[SESSION_KEY].role != "admin":
+            return _error(403, "admins only")
+        return web.json_response([{"username": a.username, "role": a.role} for a in await self.auth.accounts()])
+
+    async def _add_account(self, request: web.Request) -> web.StreamResponse:
+        if request[SESSION_KEY].role != "admin":
+            return _error(403, "admins only")
+        try:
+            body = await request.json()
+            username, role, password = str(body["username"]), str(body["role"]), str(body["password"])
+        except (ValueError, KeyError, TypeError):
+            return _error(400, "username, role and password required")
+        if role not in ("officer", "supervisor", "admin") or len(password) < 10:
+            return _error(400, "role must be officer, supervisor or admin; passwords need 10 characters or more")
+        if not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", username):
+            return _error(400, "user names are letters, digits and ._@- (64 at most)")
+        await self.auth.add_account(username, role, password)
+        logger.info("console account %s (%s) added by %s", username, role, request[SESSION_KEY].username)
+        return web.json_response({"username": username, "role": role}, status=201)
+
+    async def _remove_account(self, request: web.Request) -> web.StreamResponse:
+        if request[SESSION_KEY].role != "admin":
+            return _error(403, "admins only")
+        if not await self.auth.remove_account(request.match_info["username"]):
+            return _error(404, "no such account added in the console (config accounts are changed in the config)")
+        return web.json_response({"removed": request.match_info["username"]})
 
     async def _push_key(self, request: web.Request) -> web.StreamResponse:
         if self.push_public_key is None:

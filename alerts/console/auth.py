@@ -79,6 +79,23 @@ class ConsoleAuth:
         raw = await self.redis.get(self._key("user", username))
         return Account.model_validate_json(raw) if raw else None
 
+    async def accounts(self) -> list[Account]:
+        """Config accounts first, then those added in Redis (a config account wins over a same-named one)."""
+        found = {a.username: Account(username=a.username, role=a.role, password_hash="") for a in self.config.accounts}
+        async for key in self.redis.scan_iter(match=self._key("user", "*")):
+            raw = await self.redis.get(key)
+            if raw:
+                account = Account.model_validate_json(raw)
+                found.setdefault(account.username, account.model_copy(update={"password_hash": ""}))
+        return list(found.values())
+
+    async def remove_account(self, username: str) -> bool:
+        """Remove an account added in Redis and end its sessions at their next request (config ones stay)."""
+        removed = bool(await self.redis.delete(self._key("user", username)))
+        if removed:
+            logger.info("console account %s removed", username)
+        return removed
+
     async def login(self, username: str, password: str, address: str) -> Session:
         counters = (self._key("login-fail", "user", username), self._key("login-fail", "addr", address))
         by_user, by_address = (int(v or 0) for v in await self.redis.mget(counters))
@@ -118,7 +135,13 @@ class ConsoleAuth:
         if not token:
             return None
         raw = await self.redis.get(self._key("session", token))
-        return Session.model_validate_json(raw) if raw else None
+        if not raw:
+            return None
+        session = Session.model_validate_json(raw)
+        if await self.account(session.username) is None:  # the account was removed meanwhile
+            await self.logout(token)
+            return None
+        return session
 
     async def logout(self, token: str) -> None:
         await self.redis.delete(self._key("session", token))

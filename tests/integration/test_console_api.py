@@ -87,3 +87,62 @@ def test_console_api_guards(make_site: Any) -> None:
     assert [t["to_state"] for t in out["detail"]["transitions"]] == ["acknowledged", "resolved"]
     assert out["detail"]["state"] == "resolved" and out["snapshot"] == 200
     assert (out["logout"], out["after logout"]) == (200, 401)
+
+
+def test_admin_accounts_and_one_time_acknowledge_links(make_site: Any) -> None:
+    from alerts.ack_tokens import AckTokens
+    from alerts.lifecycle import AlertState
+
+    config = load_config(make_site().path)
+
+    async def run() -> dict[str, Any]:
+        store = make_store(config)
+        lifecycle = LifecycleStore(store.redis, 3600, store.prefix)
+        auth = ConsoleAuth(store.redis, ConsoleConfig(accounts=(OFFICER,)), store.prefix)
+        await auth.add_account("root", "admin", "admin-pw-123")
+        console = Console(store, lifecycle, auth)
+        base = f"http://127.0.0.1:{await console.start('127.0.0.1', 0)}"
+        alert = alert_event("token-alert-001")
+        await AlertService(store, [], lifecycle=lifecycle).handle(alert)
+        token = await AckTokens(store.redis, 600, store.prefix).issue(alert.alert_id, "ntfy")
+        out: dict[str, Any] = {}
+        jar = aiohttp.CookieJar(unsafe=True)
+        try:
+            async with aiohttp.ClientSession() as anonymous:
+                out["ack"] = (await anonymous.post(f"{base}/api/ack/{token}")).status
+                out["ack again"] = (await anonymous.post(f"{base}/api/ack/{token}")).status
+                out["guessed"] = (await anonymous.post(f"{base}/api/ack/not-a-token")).status
+            out["state"] = await lifecycle.get(alert.alert_id)
+            out["history"] = await lifecycle.history(alert.alert_id)
+            async with aiohttp.ClientSession(cookie_jar=jar) as admin:
+                me = await (
+                    await admin.post(f"{base}/api/login", json={"username": "root", "password": "admin-pw-123"})
+                ).json()
+                csrf = {"X-CSRF-Token": me["csrf"]}
+                new = {"username": "night1", "role": "officer", "password": "night-shift-77"}
+                out["add"] = (await admin.post(f"{base}/api/accounts", json=new, headers=csrf)).status
+                out["weak"] = (
+                    await admin.post(f"{base}/api/accounts", json={**new, "password": "x"}, headers=csrf)
+                ).status
+                out["list"] = await (await admin.get(f"{base}/api/accounts")).json()
+                async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as night:
+                    await night.post(f"{base}/api/login", json={"username": "night1", "password": "night-shift-77"})
+                    out["officer lists"] = (await night.get(f"{base}/api/accounts")).status
+                    out["remove"] = (await admin.delete(f"{base}/api/accounts/night1", headers=csrf)).status
+                    out["removed user"] = (await night.get(f"{base}/api/alerts")).status
+        finally:
+            await console.stop()
+            await store.redis.aclose()
+        return out
+
+    out = asyncio.run(run())
+    assert (out["ack"], out["ack again"], out["guessed"]) == (200, 404, 404)
+    assert out["state"].state is AlertState.ACKNOWLEDGED and out["history"][0].by == "ntfy button"
+    assert (out["add"], out["weak"]) == (201, 400)
+    assert {(a["username"], a["role"]) for a in out["list"]} == {
+        ("officer1", "officer"),
+        ("root", "admin"),
+        ("night1", "officer"),
+    }
+    assert out["officer lists"] == 403
+    assert (out["remove"], out["removed user"]) == (200, 401)

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiomqtt
 
+from alerts.ack_tokens import AckTokens
 from alerts.channels import WebhookChannel
 from alerts.config import EscalationConfig, EscalationLevel, MqttConfig, NtfyConfig, WebhookConfig
 from alerts.escalation import Escalator
@@ -43,7 +44,8 @@ def test_mqtt_and_ntfy_get_the_start_and_the_rise_only(make_site: Any, webhook: 
 
     async def run() -> list[Any]:
         store = make_store(config)
-        channels = [MqttChannel(mqtt, config.site_id, "https://console.example.org"), NtfyChannel(ntfy)]
+        tokens = AckTokens(store.redis, 600, store.prefix)
+        channels = [MqttChannel(mqtt, config.site_id, "https://console.example.org"), NtfyChannel(ntfy, tokens)]
         service = AlertService(store, channels)
         messages = []
         try:
@@ -71,6 +73,11 @@ def test_mqtt_and_ntfy_get_the_start_and_the_rise_only(make_site: Any, webhook: 
     pushes = [json.loads(body) for _, body in received]
     assert [p["priority"] for p in pushes] == [4, 5]
     assert pushes[0]["topic"] == "officers-north" and pushes[0]["actions"][0]["label"] == "Open"
+    ack = pushes[0]["actions"][1]
+    assert ack["label"] == "Acknowledge" and ack["method"] == "POST"
+    assert (
+        ack["url"].startswith("https://console.example.org/api/ack/") and ack["url"] != pushes[1]["actions"][1]["url"]
+    )
     assert pushes[1]["title"].startswith("[RED]")
 
 
