@@ -113,6 +113,15 @@ class EntryRules:
         )
         return EntryOutcome(findings=tuple(findings), risky=risky, resident_home=resident)
 
+    def export_state(self, key: str) -> object:
+        """The state of the doors behind one partition key: a door id (live) or a replayed log's stream id."""
+        return {k: v for k, v in self._doors.items() if _under(k, key)} or None
+
+    def restore_state(self, key: str, state: object) -> None:
+        self._doors = {k: v for k, v in self._doors.items() if not _under(k, key)}
+        if isinstance(state, dict):
+            self._doors.update(state)
+
     def _watchlist(self, event: AccessEvent, watch: WatchHit) -> EntryFinding:
         verb = "entered" if event.result is AccessResult.GRANTED else f"tried ({_describe(event.result)})"
         reason = f"watch list ({watch.tier}, by {watch.matched_by}): {watch.label} {verb} {event.door_name}"
@@ -205,3 +214,9 @@ def _describe(result: AccessResult) -> str:
         AccessResult.STRANGER: "unknown face",
         AccessResult.FACE_MISMATCH: "face mismatch",
     }.get(result, result.value)
+
+
+def _under(door_key: str, partition_key: str) -> bool:
+    """Door state keys are 'stream/door'; a partition key is the door (live) or the stream (a replay)."""
+    stream, _, door = door_key.partition("/")
+    return stream == partition_key or (stream == "live" and door == partition_key)

@@ -17,7 +17,7 @@ from alerts.store import AlertStore
 from detectors.types import TrackFrame
 from streams.access_agents import AccessServices, register_access_agent
 from streams.app import Role
-from streams.checkpoints import Position, StageCheckpoints
+from streams.checkpoints import Position, StageCheckpoints, position_of
 from streams.correlate import AlertLinker
 from streams.observability import Metrics
 from streams.records import (
@@ -55,11 +55,6 @@ class WorkerServices:
     checkpoints: dict[Role, StageCheckpoints] = field(default_factory=dict)
     access: AccessServices | None = None
     linker: AlertLinker | None = None  # links car-park alerts to risky door entries (rules role)
-
-
-def position_of(event: Any) -> Position:
-    message = event.message
-    return Position(message.topic, message.partition, message.offset)
 
 
 def _raw_topic(app: faust.App, name: str) -> Any:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import pickle
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
@@ -36,6 +36,12 @@ class Position:
     topic: str
     partition: int
     offset: int
+
+
+def position_of(event: Any) -> Position:
+    """Where a Faust event's record sits in its topic."""
+    message = event.message
+    return Position(message.topic, message.partition, message.offset)
 
 
 class Stateful(Protocol):

@@ -124,7 +124,7 @@ class ReplayInput:
     topic: str  # "frames", "tracks" or "access"
     records: Iterator[tuple[bytes, bytes, int]]
     stream_id: str
-    camera_id: str | None = None
+    camera_id: str | None = None  # the partition key whose saved stage state the replay clears first
     total: int | None = None
 
 
@@ -184,7 +184,7 @@ async def _dead_letter_door_log(bootstrap: str, config: SiteConfig, topics: Topi
 def door_log_input(config: SiteConfig, path: Path) -> tuple[DoorLog, ReplayInput]:
     stream_id = replay_stream_id("access", path, "access")
     door_log = DoorLog(path, config.access, config.site_id, stream_id)
-    return door_log, ReplayInput("access", door_log.records(), stream_id)
+    return door_log, ReplayInput("access", door_log.records(), stream_id, camera_id=stream_id)  # resets its state
 
 
 def _report(result: ReplayResult, out: Path | None) -> None:

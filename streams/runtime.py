@@ -145,13 +145,20 @@ class WorkerRuntime:
                 linker=linker,
             )
         if self.config.recovery.enabled:
-            stages: dict[Role, Stateful | None] = {Role.DETECT: services.detect, Role.RULES: services.rules}
+            access_rules = services.access.rules if services.access is not None else None
+            stages: dict[Role, Stateful | None] = {
+                Role.DETECT: services.detect,
+                Role.RULES: services.rules,
+                Role.ACCESS: access_rules,
+            }
             group = self.config.kafka.group_id
             for role, stage in stages.items():
                 if stage is not None:
                     services.checkpoints[role] = StageCheckpoints(
                         store.redis, store.prefix, group, role.value, stage, self.config.recovery.checkpoint_ttl_s
                     )
+            if services.access is not None:
+                services.access.checkpoints = services.checkpoints.get(Role.ACCESS)
         if Role.DELIVER in self.roles:
             channels = build_channels(self.config, store) + self.extra_channels
             lifecycle = LifecycleStore(store.redis, self.config.alerts.retention_s, store.prefix)

@@ -150,3 +150,20 @@ def test_resident_home(
 ) -> None:
     event = access_event(ts=AFTERNOON, employee=employee, user_type=user_type, result=result)
     assert rules().observe(event, watch).resident_home is resident
+
+
+def test_state_moves_with_its_partition_key() -> None:
+    """Saved per partition key: a door (live) or a replayed log's stream; restoring one leaves the others."""
+    import pickle
+
+    engine = rules(night=None)
+    for i in range(2):
+        engine.observe(access_event(ts=AFTERNOON + i, result=DENIED, employee=None, door="gate-2"))
+        engine.observe(access_event(ts=AFTERNOON + i, result=DENIED, employee=None, door="lobby", stream_id="replay-x"))
+    gate, log = engine.export_state("gate-2"), engine.export_state("replay-x")
+    assert list(gate) == ["live/gate-2"] and list(log) == ["replay-x/lobby"]  # type: ignore[call-overload]
+    fresh = rules(night=None)
+    fresh.restore_state("gate-2", pickle.loads(pickle.dumps(gate)))
+    third = fresh.observe(access_event(ts=AFTERNOON + 2, result=DENIED, employee=None, door="gate-2"))
+    assert [f.rule for f in third.findings] == ["refused_attempts"]  # the two earlier refusals were kept
+    assert fresh.export_state("replay-x") is None
