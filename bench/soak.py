@@ -121,10 +121,8 @@ def main() -> None:
     print(
         f"soak: {args.cameras} cameras x {args.fps:g} fps for {args.minutes:g} min; service log /tmp/sentinel-soak.log"
     )
-    print(
-        "| minute | RSS MB | sent/min | processed/min | dropped/min | max lag | alert starts | events | dead letters |"
-    )
-    print("|" + " --- |" * 10)
+    print(HEADER)
+    print("|" + " --- |" * HEADER.count(" | ") + " --- |")
     previous: dict[str, float] = {}
     started = time.monotonic()
     try:
