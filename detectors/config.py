@@ -177,6 +177,12 @@ class LoiterConfig(StrictModel):
         description="Polygon (fractions of frame width, height) where vehicles can be parked; unset: anywhere. "
         "Keeps cars waiting in a traffic lane from counting as parked. Set per camera under cameras[].loitering",
     )
+    hand_min_s: float = Field(
+        default=1.0, gt=0.0, le=60.0, description="Pose evidence: a wrist at door height this long is 'hand at a door'"
+    )
+    door_band: tuple[float, float] = Field(
+        default=(0.25, 0.8), description="Door-handle height: fractions of the car box height from its top"
+    )
     reopen_within_s: float = Field(
         default=60.0,
         ge=0.0,

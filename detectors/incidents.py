@@ -42,3 +42,4 @@ class LoiterIncidentEvent(BaseModel):
     frame_height: int
     end_reason: EndReason | None = None
     vehicles_visited: tuple[int, ...] = Field(default=(), description="Casing: the parked cars stopped at, in order")
+    hand_at_door_s: float = Field(default=0.0, ge=0.0, description="Time a wrist was at the car's door height")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from detectors.config import LoiterConfig
 from detectors.geometry import Box
 from detectors.incidents import EndReason, IncidentPhase, LoiterIncidentEvent
-from detectors.types import ObjectClass, TrackFrame
+from detectors.types import ObjectClass, TrackedObject, TrackFrame
 from detectors.vehicles import StationaryVehicles
 from detectors.zones import contains
 
@@ -35,6 +35,9 @@ class _Stay:
     alerted: bool = False
     emitted_dwell: float = 0.0
     ended_at: float | None = None
+    hand_s: float = 0.0  # time a wrist was seen at the car's door height (pose evidence)
+    last_look: float | None = None
+    hand_reported: bool = False
 
 
 class LoiterRule:
@@ -81,8 +84,8 @@ class LoiterRule:
 
         self._vehicles.update(frame.ts, [o for o in frame.objects if o.is_vehicle])
         near = self._near_pairs(frame)
-        for (pid, vid), (person_box, vehicle_box) in near.items():
-            events.extend(self._observe_near(frame, pid, vid, person_box, vehicle_box))
+        for (pid, vid), (person, vehicle_box) in near.items():
+            events.extend(self._observe_near(frame, pid, vid, person, vehicle_box))
         events.extend(self._close_absent(frame.ts, set(near)))
         horizon = frame.ts - max(self.config.gap_tolerance_s, self.config.reopen_within_s)
         self._scores = {pid: entry for pid, entry in self._scores.items() if entry[0] >= horizon}
@@ -97,20 +100,20 @@ class LoiterRule:
         self._stays.clear()
         return events
 
-    def _near_pairs(self, frame: TrackFrame) -> dict[tuple[int, int], tuple[Box, Box]]:
+    def _near_pairs(self, frame: TrackFrame) -> dict[tuple[int, int], tuple[TrackedObject, Box]]:
         parked = []
         for vid in self._vehicles.stationary_ids():
             box = self._vehicles.box(vid)
             if box is not None and self._in_parking_area(box, frame):
                 parked.append((vid, box, box.expanded(self.config.margin_ratio)))
-        pairs: dict[tuple[int, int], tuple[Box, Box]] = {}
+        pairs: dict[tuple[int, int], tuple[TrackedObject, Box]] = {}
         for person in frame.objects:
             if person.cls is not ObjectClass.PERSON or not self._trusted(person.track_id, person.confidence):
                 continue
             foot = person.box.foot_point()
             for vid, box, zone in parked:
                 if zone.contains(foot):
-                    pairs[(person.track_id, vid)] = (person.box, box)
+                    pairs[(person.track_id, vid)] = (person, box)
         return pairs
 
     def _in_parking_area(self, box: Box, frame: TrackFrame) -> bool:
@@ -132,8 +135,9 @@ class LoiterRule:
         return statistics.median(scores) >= self.config.min_person_score
 
     def _observe_near(
-        self, frame: TrackFrame, pid: int, vid: int, person_box: Box, vehicle_box: Box
+        self, frame: TrackFrame, pid: int, vid: int, person: TrackedObject, vehicle_box: Box
     ) -> list[LoiterIncidentEvent]:
+        person_box = person.box
         stay = self._stays.get((pid, vid))
         resumed = False
         if stay is None:
@@ -145,15 +149,36 @@ class LoiterRule:
             stay.dwell += frame.ts - stay.last_near
         stay.last_near = frame.ts
         stay.person_box, stay.vehicle_box, stay.frame_seq = person_box, vehicle_box, frame.seq
+        self._look_at_hands(stay, person, vehicle_box, frame.ts)
 
         if not stay.alerted and stay.dwell >= self.config.dwell_s and not self._has_open_alert(pid):
             stay.alerted = True
             stay.emitted_dwell = stay.dwell
+            stay.hand_reported = stay.hand_s >= self.config.hand_min_s  # already in the start's evidence
             return [self._event(stay, IncidentPhase.START, frame.ts)]
+        if stay.alerted and not stay.hand_reported and stay.hand_s >= self.config.hand_min_s:
+            stay.hand_reported = True
+            stay.emitted_dwell = stay.dwell
+            return [self._event(stay, IncidentPhase.UPDATE, frame.ts)]  # new evidence: a hand at a door
         if stay.alerted and (resumed or stay.dwell - stay.emitted_dwell >= self.config.update_interval_s):
             stay.emitted_dwell = stay.dwell
             return [self._event(stay, IncidentPhase.UPDATE, frame.ts)]
         return []
+
+    def _look_at_hands(self, stay: _Stay, person: TrackedObject, car: Box, ts: float) -> None:
+        """Pose evidence: time with a wrist inside the car's door band (between two looks, at most a second)."""
+        if person.wrists is None:
+            return
+        low, high = self.config.door_band
+        band = Box(
+            x1=car.x1 - 0.05 * car.width,
+            y1=car.y1 + low * car.height,
+            x2=car.x2 + 0.05 * car.width,
+            y2=car.y1 + high * car.height,
+        )
+        if stay.last_look is not None and any(band.contains(w) for w in person.wrists):
+            stay.hand_s += min(1.0, ts - stay.last_look)
+        stay.last_look = ts
 
     def _close_absent(self, ts: float, present: set[tuple[int, int]]) -> list[LoiterIncidentEvent]:
         events = []
@@ -197,4 +222,5 @@ class LoiterRule:
             frame_width=width,
             frame_height=height,
             end_reason=reason,
+            hand_at_door_s=round(stay.hand_s, 3),
         )

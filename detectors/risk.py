@@ -45,6 +45,7 @@ class RiskConfig(StrictModel):
     casing_points_per_car: int = Field(default=10, ge=0, le=200, description="Each further car stopped at")
     linked_red_points: int = Field(default=50, ge=0, le=200, description="A linked entry of a red-tier person")
     linked_yellow_points: int = Field(default=30, ge=0, le=200, description="A linked risky entry of yellow tier")
+    hand_points: int = Field(default=25, ge=0, le=200, description="A hand at a car's door (pose evidence)")
     resident_points: int = Field(
         default=-20, ge=-200, le=0, description="A resident came in through a door leading here just before"
     )
@@ -78,6 +79,8 @@ class IncidentFacts:
     linked_tiers: tuple[str, ...] = ()  # risk tiers of the linked door entries
     resident_entries: int = 0  # residents' own entries at doors leading here, just before
     left_with_car: bool = False  # the incident ended because the car drove off
+    hand_at_door_s: float = 0.0  # pose evidence
+    hand_min_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ def assess(
         parts.append((config.linked_red_points, "linked to a red-tier door entry"))
     elif facts.linked_tiers:
         parts.append((config.linked_yellow_points, "linked to a risky door entry"))
+    if facts.hand_at_door_s >= facts.hand_min_s and config.hand_points:
+        parts.append((config.hand_points, f"hand at a car door for {facts.hand_at_door_s:.0f} s"))
     if facts.resident_entries and config.resident_points:
         parts.append((config.resident_points, "a resident came in just before (owner-like)"))
     if facts.left_with_car and config.left_with_car_points:

@@ -45,6 +45,10 @@ class TrackedObject(BaseModel):
     cls: ObjectClass
     box: Box
     confidence: float = Field(ge=0.0, le=1.0)
+    wrists: tuple[tuple[float, float], ...] | None = Field(
+        default=None,
+        description="People near a vehicle: wrist points found by the pose model (pixels); None when not looked at",
+    )
 
     @property
     def is_vehicle(self) -> bool:

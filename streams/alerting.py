@@ -73,6 +73,7 @@ def alert_from_incident(
         message=message,
         zone=zone,
         vehicles_visited=incident.vehicles_visited,
+        hand_at_door_s=incident.hand_at_door_s,
     )
 
 
@@ -89,6 +90,8 @@ def risk_scored(alert: AlertEvent, config: SiteConfig) -> AlertEvent:
         linked_tiers=tuple(entry.risk_tier for entry in alert.linked_entries),
         resident_entries=alert.resident_entries,
         left_with_car=alert.end_reason == "vehicle_moved",
+        hand_at_door_s=alert.hand_at_door_s,
+        hand_min_s=config.loiter_for(alert.camera_id).hand_min_s,
     )
     risk = assess(facts, config.risk, camera.schedules if camera is not None else None)
     return alert.model_copy(

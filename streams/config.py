@@ -25,6 +25,7 @@ from detectors.config import (
     OpenVinoModelConfig,
     TrackerConfig,
 )
+from detectors.pose import PoseConfig
 from detectors.risk import RiskConfig, ScheduleWindow
 from detectors.slicing import SlicingConfig
 from streams.access_config import AccessConfig
@@ -146,6 +147,7 @@ class DetectorConfig(StrictModel):
     )
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     motion: MotionConfig = Field(default_factory=MotionConfig)
+    pose: PoseConfig = Field(default_factory=PoseConfig, description="Wrists of people near vehicles (hands at doors)")
     shed_after_s: float = Field(
         default=2.0,
         ge=0.0,

@@ -25,6 +25,7 @@ from detectors.tracking import CameraTracker
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from streams.alerting import alert_from_incident, risk_scored
 from streams.config import DetectorConfig, SiteConfig
+from streams.pose_stage import WristPass
 from streams.records import FrameHeader, RecordError
 from streams.retry import TRANSIENT
 
@@ -59,6 +60,7 @@ class DetectStage:
         self._count_still = count_still
         self._clock = clock
         self._cameras: dict[str, _CameraTrack] = {}
+        self._wrists = WristPass(config.detector.pose) if config.detector.pose.enabled else None
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
 
@@ -123,6 +125,7 @@ class DetectStage:
                 item.still = item.gate is not None and not item.gate.needs_model(image, item.header.ts)
                 if not item.still:
                     decoded.append(item)
+                    item.image = image if self._wrists is not None else None
                     yield from self._parts(item, image)
 
         detections = iter(self.detector.detect_many(images()))
@@ -138,7 +141,13 @@ class DetectStage:
                 if item.reduction != 1:
                     found = [scale_detection(d, item.reduction) for d in found]
                 camera.last_objects = item.tracker.update(found)
-                out.append(camera.last_objects)
+                objects = camera.last_objects
+                if self._wrists is not None and item.image is not None:
+                    objects = self._wrists.attach(
+                        item.header.camera_id, item.header.ts, item.image, item.reduction, objects
+                    )
+                    item.image = None
+                out.append(objects)
             else:
                 out.append(RecordError(f"undecodable JPEG ({len(item.jpeg)} bytes)"))
         if self._observe_inference is not None:
@@ -258,6 +267,7 @@ class _Work:
     gate: MotionGate | None
     decode: Future[np.ndarray | None]
     slicing: SlicingConfig | None = None
+    image: np.ndarray | None = None  # kept for the pose pass only
     size: tuple[int, int] | None = None
     still: bool = False
     offsets: list[tuple[int, int]] = field(default_factory=list)  # one per image sent to the model

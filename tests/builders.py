@@ -14,11 +14,17 @@ def car(track_id: int = 100, box: Box = CAR_BOX, cls: ObjectClass = ObjectClass.
     return TrackedObject(track_id=track_id, cls=cls, box=box, confidence=0.9)
 
 
-def person_at(track_id: int, foot_x: float, foot_y: float, height: float = 120.0) -> TrackedObject:
-    """A person whose feet are at (foot_x, foot_y)."""
+def person_at(
+    track_id: int,
+    foot_x: float,
+    foot_y: float,
+    height: float = 120.0,
+    wrists: tuple[tuple[float, float], ...] | None = None,
+) -> TrackedObject:
+    """A person whose feet are at (foot_x, foot_y), with the wrists the pose model saw, if it looked."""
     width = height * 0.4
     box = Box(x1=foot_x - width / 2, y1=foot_y - height, x2=foot_x + width / 2, y2=foot_y)
-    return TrackedObject(track_id=track_id, cls=ObjectClass.PERSON, box=box, confidence=0.8)
+    return TrackedObject(track_id=track_id, cls=ObjectClass.PERSON, box=box, confidence=0.8, wrists=wrists)
 
 
 @dataclass
