@@ -12,7 +12,8 @@ from detectors.correlation import Correlation
 from detectors.entry_rules import EntryFinding
 from detectors.incidents import LoiterIncidentEvent
 from detectors.risk import IncidentFacts, assess
-from streams.config import SiteConfig
+from detectors.zones import contains
+from streams.config import CameraConfig, SiteConfig, ZoneConfig
 
 
 def alert_id_for(site_id: str, incident: LoiterIncidentEvent) -> str:
@@ -93,10 +94,28 @@ def risk_scored(alert: AlertEvent, config: SiteConfig) -> AlertEvent:
         hand_at_door_s=alert.hand_at_door_s,
         hand_min_s=config.loiter_for(alert.camera_id).hand_min_s,
     )
-    risk = assess(facts, config.risk, camera.schedules if camera is not None else None)
-    return alert.model_copy(
-        update={"risk_score": risk.score, "risk_reasons": risk.reasons, "severity": Severity(risk.tier)}
-    )
+    zone = zone_of(alert, camera)
+    schedules = camera.schedules if camera is not None else None
+    if zone is not None and zone.schedules is not None:
+        schedules = zone.schedules
+    risk = assess(facts, config.risk, schedules)
+    update: dict[str, object] = {
+        "risk_score": risk.score,
+        "risk_reasons": risk.reasons,
+        "severity": Severity(risk.tier),
+    }
+    if zone is not None:
+        update["zone"] = zone.name
+    return alert.model_copy(update=update)
+
+
+def zone_of(alert: AlertEvent, camera: CameraConfig | None) -> ZoneConfig | None:
+    """The camera's named zone holding the person's foot point, if any."""
+    if camera is None or not camera.zones:
+        return None
+    x1, _, x2, y2 = alert.person_box
+    foot = ((x1 + x2) / 2 / alert.frame_width, y2 / alert.frame_height)
+    return next((zone for zone in camera.zones if contains(zone.polygon, foot)), None)
 
 
 def _casing_message(incident: LoiterIncidentEvent, phase: AlertPhase) -> str:

@@ -28,6 +28,7 @@ from detectors.config import (
 from detectors.pose import PoseConfig
 from detectors.risk import RiskConfig, ScheduleWindow
 from detectors.slicing import SlicingConfig
+from detectors.zones import validate_polygon
 from streams.access_config import AccessConfig
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,21 @@ class RedisConfig(StrictModel):
         return re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:***@", self.url)
 
 
+class ZoneConfig(StrictModel):
+    """A named area of one camera's view (a row of the car park), with its own risk hours if it needs them."""
+
+    name: str = Field(min_length=1, max_length=100, description="What officers call it: 'Row B, visitor bays'")
+    polygon: tuple[tuple[float, float], ...] = Field(description="Corners as fractions of frame width, height (0..1)")
+    schedules: tuple[ScheduleWindow, ...] | None = Field(
+        default=None, description="Risk hours in this zone; unset: the camera's, else the site's"
+    )
+
+    @field_validator("polygon")
+    @classmethod
+    def _is_a_polygon(cls, points: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        return validate_polygon(points)
+
+
 class CameraConfig(StrictModel):
     id: str = Field(pattern=CAMERA_ID_PATTERN, description="Stable camera id, the Kafka partition key")
     source: str | None = Field(
@@ -129,6 +145,9 @@ class CameraConfig(StrictModel):
     )
     schedules: tuple[ScheduleWindow, ...] | None = Field(
         default=None, description="Hours that add risk points on this camera; unset: the site's risk.schedules"
+    )
+    zones: tuple[ZoneConfig, ...] = Field(
+        default=(), description="Named areas; an alert takes the name (and the hours) of the zone the person stands in"
     )
     slicing: SlicingConfig | None = Field(
         default=None,

@@ -61,3 +61,26 @@ def test_tiers_are_configurable() -> None:
     assert assess(facts(), RiskConfig(red_at=40)).tier == "red"
     with pytest.raises(ValueError, match="unknown time zone"):
         RiskConfig(timezone="Atlantis/Capital")
+
+
+def test_named_zone_gives_the_alert_its_name_and_its_hours() -> None:
+    from streams.alerting import risk_scored
+    from streams.config import SiteConfig
+    from tests.alert_builders import alert_event
+
+    zones = [
+        {
+            "name": "Row B",
+            "polygon": [[0.0, 0.5], [1.0, 0.5], [1.0, 1.0], [0.0, 1.0]],  # lower half of the view
+            "schedules": [{"name": "always watched", "start": "00:00", "end": "23:59", "add": 30}],
+        },
+        {"name": "Road", "polygon": [[0.0, 0.0], [1.0, 0.0], [1.0, 0.5], [0.0, 0.5]]},
+    ]
+    config = SiteConfig(cameras=({"id": "row-b", "zone": "Car park", "zones": zones},))  # type: ignore[arg-type]
+    in_row_b = risk_scored(alert_event(camera_id="row-b", started_at=AFTERNOON), config)  # feet at y=220 of 360
+    assert in_row_b.zone == "Row B" and in_row_b.risk_score == 75 and in_row_b.severity.value == "red"
+    on_road = alert_event(camera_id="row-b", started_at=AFTERNOON).model_copy(
+        update={"person_box": (100, 20, 140, 150)}
+    )
+    scored = risk_scored(on_road, config)
+    assert scored.zone == "Road" and scored.risk_score == 45  # no hours of its own: the site's, none now
