@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -64,6 +66,7 @@ def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> fa
         autodiscover=False,
         web_enabled=False,
         store="memory://",
+        datadir=str(Path(tempfile.gettempdir()) / "sentinel-faust" / "{conf.name}"),  # tables live in memory anyway
         topic_partitions=kafka.partitions,
         topic_replication_factor=kafka.replication_factor,
         topic_allow_declare=True,

@@ -159,7 +159,10 @@ class Console:
         return web.json_response(_me(request[SESSION_KEY]))
 
     async def _alerts(self, request: web.Request) -> web.StreamResponse:
-        limit = min(int(request.query.get("limit", "50")), 500)
+        try:
+            limit = max(1, min(int(request.query.get("limit", "50")), 500))
+        except ValueError:
+            return _error(400, "limit must be a number")
         ids = await self.store.list_ids(limit=limit)
         items = [await self._summary(alert_id) for alert_id in ids]
         return web.json_response([item for item in items if item is not None])
