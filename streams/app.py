@@ -56,8 +56,12 @@ def _worker_consumer_with_fetch_wait(self: faust_aiokafka.AIOKafkaConsumerThread
 faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _worker_consumer_with_fetch_wait  # type: ignore[method-assign]
 
 
+FAUST_DATA = Path(tempfile.gettempdir()) / "sentinel-faust"
+
+
 def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> faust.App:
     """Faust app for these roles, with the fetch wait that each hop of the pipeline would otherwise pay."""
+    FAUST_DATA.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     kafka = config.kafka
     app = faust.App(
         group_id_for(config, roles),
@@ -66,7 +70,7 @@ def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> fa
         autodiscover=False,
         web_enabled=False,
         store="memory://",
-        datadir=str(Path(tempfile.gettempdir()) / "sentinel-faust" / "{conf.name}"),  # tables live in memory anyway
+        datadir=str(FAUST_DATA / "{conf.name}"),  # tables live in memory anyway; keep the working tree clean
         topic_partitions=kafka.partitions,
         topic_replication_factor=kafka.replication_factor,
         topic_allow_declare=True,

@@ -76,6 +76,13 @@ def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, 
             page = browser.new_page(viewport=PHONE, device_scale_factor=2)
             log_in(page, base, "officer1", "night-shift-1")
             expect(page.locator("#empty")).to_be_visible()
+            worker = page.evaluate(
+                "() => Promise.race([navigator.serviceWorker.ready.then(r => r.active ? r.active.scriptURL : null),"
+                " new Promise(done => setTimeout(() => done(null), 10000))])"
+            )
+            assert worker == base + "/sw.js", "installable: the service worker is active"
+            manifest = page.request.get(base + "/manifest.webmanifest")
+            assert manifest.ok and manifest.json()["display"] == "standalone"
 
             alert_id = replay_virat(site, tmp_path)  # raises the VIRAT loitering alert, from another process
             card = page.locator(f'article[data-alert-id="{alert_id}"]')
