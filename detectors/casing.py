@@ -14,8 +14,7 @@ from detectors.config import CasingConfig, LoiterConfig
 from detectors.geometry import Box
 from detectors.incidents import EndReason, IncidentPhase, LoiterIncidentEvent
 from detectors.types import ObjectClass, TrackFrame
-from detectors.vehicles import StationaryVehicles
-from detectors.zones import contains
+from detectors.vehicles import StationaryVehicles, parked_car_zones
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,8 @@ class CasingRule:
         if not self.config.enabled:
             return events
         self._vehicles.update(frame.ts, [o for o in frame.objects if o.is_vehicle])
-        parked = self._parked(frame)
+        size = (frame.width, frame.height)
+        parked = parked_car_zones(self._vehicles, self.zones.margin_ratio, self.zones.parking_area, size)
         for person in frame.objects:
             if person.cls is ObjectClass.PERSON:
                 events += self._observe(frame, person.track_id, person.box, parked)
@@ -78,19 +78,6 @@ class CasingRule:
         self._people = {}
         return events
 
-    def _parked(self, frame: TrackFrame) -> list[tuple[int, Box, Box]]:
-        parked = []
-        for vid in self._vehicles.stationary_ids():
-            box = self._vehicles.box(vid)
-            if box is None:
-                continue
-            if self.zones.parking_area is not None:
-                x, y = box.foot_point()
-                if not contains(self.zones.parking_area, (x / frame.width, y / frame.height)):
-                    continue
-            parked.append((vid, box, box.expanded(self.zones.margin_ratio)))
-        return parked
-
     def _observe(
         self, frame: TrackFrame, pid: int, box: Box, parked: list[tuple[int, Box, Box]]
     ) -> list[LoiterIncidentEvent]:
@@ -103,7 +90,7 @@ class CasingRule:
         person.last_seen, person.box, person.frame_seq = ts, box, frame.seq
         # the one car the person is at: the nearest whose zone holds the foot point (between two parked cars,
         # standing still is a stop at one of them, not at both)
-        near = sorted((_gap(vbox, foot), vid, vbox) for vid, vbox, zone in parked if zone.contains(foot))
+        near = sorted((vbox.gap_to(foot), vid, vbox) for vid, vbox, zone in parked if zone.contains(foot))
         person.near_since = {vid: person.near_since.get(vid, ts) for _, vid, _ in near[:1]}
         for vid, since in person.near_since.items():
             if ts - since >= self.config.min_stop_s and self._still(person, ts):
@@ -163,10 +150,3 @@ class CasingRule:
             end_reason=reason,
             vehicles_visited=tuple(sorted(person.stops, key=lambda v: person.stops[v])),
         )
-
-
-def _gap(box: Box, point: tuple[float, float]) -> float:
-    """Distance from a point to a box (0 inside it)."""
-    dx = max(box.x1 - point[0], 0.0, point[0] - box.x2)
-    dy = max(box.y1 - point[1], 0.0, point[1] - box.y2)
-    return (dx * dx + dy * dy) ** 0.5

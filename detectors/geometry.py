@@ -58,6 +58,12 @@ class Box(BaseModel):
         x, y = point
         return self.x1 <= x <= self.x2 and self.y1 <= y <= self.y2
 
+    def gap_to(self, point: tuple[float, float]) -> float:
+        """Distance from the point to the box's edge; 0 inside it."""
+        dx = max(self.x1 - point[0], 0.0, point[0] - self.x2)
+        dy = max(self.y1 - point[1], 0.0, point[1] - self.y2)
+        return math.hypot(dx, dy)
+
     def corners(self) -> tuple[float, float, float, float]:
         return (self.x1, self.y1, self.x2, self.y2)
 

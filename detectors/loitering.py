@@ -14,8 +14,7 @@ from detectors.config import LoiterConfig
 from detectors.geometry import Box
 from detectors.incidents import EndReason, IncidentPhase, LoiterIncidentEvent
 from detectors.types import ObjectClass, TrackedObject, TrackFrame
-from detectors.vehicles import StationaryVehicles
-from detectors.zones import contains
+from detectors.vehicles import StationaryVehicles, parked_car_zones
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +100,8 @@ class LoiterRule:
         return events
 
     def _near_pairs(self, frame: TrackFrame) -> dict[tuple[int, int], tuple[TrackedObject, Box]]:
-        parked = []
-        for vid in self._vehicles.stationary_ids():
-            box = self._vehicles.box(vid)
-            if box is not None and self._in_parking_area(box, frame):
-                parked.append((vid, box, box.expanded(self.config.margin_ratio)))
+        size = (frame.width, frame.height)
+        parked = parked_car_zones(self._vehicles, self.config.margin_ratio, self.config.parking_area, size)
         pairs: dict[tuple[int, int], tuple[TrackedObject, Box]] = {}
         for person in frame.objects:
             if person.cls is not ObjectClass.PERSON or not self._trusted(person.track_id, person.confidence):
@@ -115,13 +111,6 @@ class LoiterRule:
                 if zone.contains(foot):
                     pairs[(person.track_id, vid)] = (person, box)
         return pairs
-
-    def _in_parking_area(self, box: Box, frame: TrackFrame) -> bool:
-        area = self.config.parking_area
-        if area is None:
-            return True
-        x, y = box.foot_point()
-        return contains(area, (x / frame.width, y / frame.height))
 
     def _has_open_alert(self, person_id: int) -> bool:
         """One alert per person at a time: standing between two parked cars is one incident, not two."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from detectors.geometry import Box, distance
 from detectors.types import TrackedObject
+from detectors.zones import contains
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +66,25 @@ class StationaryVehicles:
 
     def stationary_ids(self) -> list[int]:
         return [tid for tid in self._vehicles if self.is_stationary(tid)]
+
+
+def parked_car_zones(
+    vehicles: StationaryVehicles,
+    margin_ratio: float,
+    parking_area: Sequence[tuple[float, float]] | None,
+    frame_size: tuple[int, int],
+) -> list[tuple[int, Box, Box]]:
+    """(id, box, zone) of each parked car: stationary, inside the parking area when one is set, with its zone
+    (the box grown by `margin_ratio`). What "at a parked car" means to every behaviour rule."""
+    width, height = frame_size
+    parked = []
+    for vid in vehicles.stationary_ids():
+        box = vehicles.box(vid)
+        if box is None:
+            continue
+        if parking_area is not None:
+            x, y = box.foot_point()
+            if not contains(parking_area, (x / width, y / height)):
+                continue
+        parked.append((vid, box, box.expanded(margin_ratio)))
+    return parked

@@ -230,7 +230,7 @@ class ScenarioMaker:
                 x = car.x1 - 0.1 * car.width if side == "left" else car.x2 + 0.1 * car.width
                 spot = (x, car.y1 + self.rng.uniform(0.6, 1.0) * car.height)
             clear = 0.25 * self.height(spot[1])  # nearer by a clear margin: detection jitter must not flip it
-            if all(_gap(car, spot) + clear < _gap(other, spot) for other in parked.values() if other is not car):
+            if all(car.gap_to(spot) + clear < other.gap_to(spot) for other in parked.values() if other is not car):
                 return spot
         raise _NoSpot
 
@@ -304,9 +304,3 @@ def _write(out: Path, name: str, frames: list[TrackFrame], label: dict[str, obje
     path.write_text("".join(encode_model(f).decode() + "\n" for f in [*frames, end]))
     (out / f"{name}.labels.json").write_text(json.dumps(label, indent=1))
     return path
-
-
-def _gap(box: Box, point: tuple[float, float]) -> float:
-    dx = max(box.x1 - point[0], 0.0, point[0] - box.x2)
-    dy = max(box.y1 - point[1], 0.0, point[1] - box.y2)
-    return math.hypot(dx, dy)
