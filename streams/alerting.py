@@ -33,9 +33,8 @@ def alert_id_for(site_id: str, incident: LoiterIncidentEvent) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()[:20]
 
 
-def alert_from_incident(
-    site_id: str, incident: LoiterIncidentEvent, zone: str | None = None, severity: Severity = Severity.YELLOW
-) -> AlertEvent:
+def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEvent:
+    """The alert step of an incident, before scoring (`risk_scored` sets its severity, risk and zone)."""
     alert_id = alert_id_for(site_id, incident)
     phase = AlertPhase(incident.phase.value)
     if incident.rule == "casing":
@@ -56,7 +55,6 @@ def alert_from_incident(
         event_id=f"{alert_id}:{phase.value}:{incident.ts:.3f}",
         phase=phase,
         rule=incident.rule,
-        severity=severity,
         site_id=site_id,
         camera_id=incident.camera_id,
         stream_id=incident.stream_id,
@@ -72,40 +70,36 @@ def alert_from_incident(
         frame_height=incident.frame_height,
         end_reason=incident.end_reason.value if incident.end_reason else None,
         message=message,
-        zone=zone,
         vehicles_visited=incident.vehicles_visited,
         hand_at_door_s=incident.hand_at_door_s,
     )
 
 
 def risk_scored(alert: AlertEvent, config: SiteConfig) -> AlertEvent:
-    """The alert with its risk score, the reasons for it, and the severity tier it gives."""
+    """The alert with its risk score, the reasons for it, the severity tier it gives, and its zone: the named
+    zone the person stands in, else the camera's own label."""
     camera = config.camera(alert.camera_id)
+    loiter = config.loiter_for(alert.camera_id)
     facts = IncidentFacts(
         rule=alert.rule,
         started_at=alert.started_at,
         dwell_s=alert.dwell_s,
-        dwell_threshold_s=config.loiter_for(alert.camera_id).dwell_s,
+        dwell_threshold_s=loiter.dwell_s,
         cars=len(alert.vehicles_visited),
         min_cars=config.casing.min_cars,
         linked_tiers=tuple(entry.risk_tier for entry in alert.linked_entries),
         resident_entries=alert.resident_entries,
         left_with_car=alert.end_reason == "vehicle_moved",
         hand_at_door_s=alert.hand_at_door_s,
-        hand_min_s=config.loiter_for(alert.camera_id).hand_min_s,
+        hand_min_s=loiter.hand_min_s,
     )
     zone = zone_of(alert, camera)
     schedules = camera.schedules if camera is not None else None
     if zone is not None and zone.schedules is not None:
         schedules = zone.schedules
     risk = assess(facts, config.risk, schedules)
-    update: dict[str, object] = {
-        "risk_score": risk.score,
-        "risk_reasons": risk.reasons,
-        "severity": Severity(risk.tier),
-    }
-    if zone is not None:
-        update["zone"] = zone.name
+    label = zone.name if zone is not None else camera.zone if camera is not None else None
+    update = {"risk_score": risk.score, "risk_reasons": risk.reasons, "severity": Severity(risk.tier), "zone": label}
     return alert.model_copy(update=update)
 
 

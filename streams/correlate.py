@@ -29,10 +29,7 @@ class AlertLinker:
     def enabled(self) -> bool:
         return self.access.correlation.enabled and bool(self.access.doors)
 
-    async def _correlation(self, alert: AlertEvent) -> Correlation | None:
-        doors = self.access.doors_leading_to(alert.camera_id)
-        if not self.enabled or not doors:
-            return None
+    async def _correlation(self, alert: AlertEvent, doors: tuple[str, ...]) -> Correlation | None:
         window = self.access.correlation
         entries = await self.ledger.between(
             self.config.site_id, doors, alert.started_at - window.window_s, alert.started_at + window.slack_s
@@ -41,29 +38,27 @@ class AlertLinker:
 
     async def link(self, alert: AlertEvent) -> AlertEvent:
         """The alert step with the risky entries (and residents' entries) that precede it, scored again."""
-        residents = await self._residents(alert)
-        if residents != alert.resident_entries:
-            alert = risk_scored(alert.model_copy(update={"resident_entries": residents}), self.config)
-        correlation = await self._correlation(alert)
-        if correlation is None:
-            return alert
-        logger.info(
-            "alert %s linked to %d risky entr(y/ies), tier %s",
-            alert.alert_id,
-            len(correlation.entries),
-            correlation.tier,
-            extra={"alert_id": alert.alert_id, "camera_id": alert.camera_id},
-        )
-        return risk_scored(linked_alert(alert, correlation, self.access.rules.timezone), self.config)
-
-    async def _residents(self, alert: AlertEvent) -> int:
         doors = self.access.doors_leading_to(alert.camera_id)
         if not self.enabled or not doors:
-            return 0
+            return alert
         window = self.access.correlation
-        return await self.ledger.residents_between(
+        residents = await self.ledger.residents_between(
             self.config.site_id, doors, alert.started_at - window.resident_window_s, alert.started_at + window.slack_s
         )
+        correlation = await self._correlation(alert, doors)
+        if residents == alert.resident_entries and correlation is None:
+            return alert
+        linked = alert.model_copy(update={"resident_entries": residents})
+        if correlation is not None:
+            logger.info(
+                "alert %s linked to %d risky entr(y/ies), tier %s",
+                alert.alert_id,
+                len(correlation.entries),
+                correlation.tier,
+                extra={"alert_id": alert.alert_id, "camera_id": alert.camera_id},
+            )
+            linked = linked_alert(linked, correlation, self.access.rules.timezone)
+        return risk_scored(linked, self.config)
 
     async def relink_open_alerts(self, entry: LinkedEntry, store: AlertStore) -> list[AlertEvent]:
         """Update steps for open car-park alerts that this (late) entry now links to."""
@@ -82,7 +77,7 @@ class AlertLinker:
                     continue
                 if any(linked.event_id == entry.event_id for linked in latest.linked_entries):
                     continue
-                correlation = await self._correlation(latest)
+                correlation = await self._correlation(latest, self.access.doors_leading_to(camera_id))
                 if correlation is not None and correlation.entries != latest.linked_entries:
                     update = relinked_update(latest, correlation, self.access.rules.timezone)
                     updates.append(risk_scored(update, self.config))

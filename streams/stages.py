@@ -342,21 +342,20 @@ class RuleStage:
         check_camera(self.config, frame.camera_id)
         camera = self._cameras.get(frame.camera_id)
         if camera is None:
+            loiter = self.config.loiter_for(frame.camera_id)
             camera = self._cameras[frame.camera_id] = _CameraRules(
                 VehicleContinuity(self.config.continuity),
                 PersonContinuity(self.config.continuity),
-                LoiterRule(self.config.loiter_for(frame.camera_id), frame.camera_id),
-                CasingRule(self.config.casing, self.config.loiter_for(frame.camera_id), frame.camera_id),
+                LoiterRule(loiter, frame.camera_id),
+                CasingRule(self.config.casing, loiter, frame.camera_id),
             )
         if frame.stream_id == camera.stream_id and frame.seq <= camera.last_seq:
             raise DuplicateRecord(f"{frame.camera_id}/{frame.stream_id} track frame {frame.seq} seen")
         camera.stream_id, camera.last_seq = frame.stream_id, frame.seq
         resolved = camera.people.resolve(camera.vehicles.resolve(frame))
-        camera_config = self.config.camera(frame.camera_id)
-        zone = camera_config.zone if camera_config is not None else None
         incidents = camera.loitering.process(resolved) + camera.casing.process(resolved)
         out: list[AlertEvent | StreamEnd] = [
-            risk_scored(alert_from_incident(self.config.site_id, incident, zone), self.config) for incident in incidents
+            risk_scored(alert_from_incident(self.config.site_id, incident), self.config) for incident in incidents
         ]
         if frame.end_of_stream:
             out.append(StreamEnd(camera_id=frame.camera_id, stream_id=frame.stream_id, ts=frame.ts))
