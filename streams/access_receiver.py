@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from alerts.store import AlertStore
 from alerts.watchlist import WatchList
+from alerts.web_site import start_site
 from detectors.access_types import AccessEvent
 from streams.access_config import AccessConfig
 from streams.access_generic import parse_access_object
@@ -84,13 +85,7 @@ class AccessReceiver:
         return app
 
     async def start(self, host: str, port: int) -> int:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server  # noqa: SLF001 - the bound port when 0 was asked for
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else port
+        self._runner, self.port = await start_site(self.app(), host, port)
         logger.info("access receiver listening on %s:%s", host, self.port)
         return self.port
 

@@ -15,6 +15,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from alerts.web_site import start_site
+
 logger = logging.getLogger(__name__)
 
 
@@ -120,9 +122,7 @@ class HealthServer:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        self._runner, _ = await start_site(app, self.host, self.port)
         logger.info("health and metrics on http://%s:%s/{healthz,readyz,metrics}", self.host, self.port)
 
     async def stop(self) -> None:

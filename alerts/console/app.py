@@ -21,6 +21,7 @@ from alerts.ack_tokens import AckTokens
 from alerts.console.auth import ConsoleAuth, LoginRefused, Session
 from alerts.lifecycle import Action, LifecycleStore, Role
 from alerts.store import AlertStore, parse_alert
+from alerts.web_site import start_site
 from alerts.webpush import PushSubscription, PushSubscriptions
 
 logger = logging.getLogger(__name__)
@@ -71,12 +72,7 @@ class Console:
         return app
 
     async def start(self, host: str, port: int) -> int:
-        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=2.0)  # live streams end on stop
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - the bound port when 0 was asked
-        self.port = sockets[0].getsockname()[1] if sockets else port
+        self._runner, self.port = await start_site(self.app(), host, port, shutdown_timeout=2.0)  # streams end
         logger.info("console on http://%s:%s", host, self.port)
         return self.port
 
