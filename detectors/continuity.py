@@ -23,22 +23,6 @@ from detectors.types import ObjectClass, TrackedObject, TrackFrame
 logger = logging.getLogger(__name__)
 
 
-def iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-    inter = ix * iy
-    union = a.width * a.height + b.width * b.height - inter
-    return inter / union if union > 0 else 0.0
-
-
-def overlap(a: Box, b: Box) -> float:
-    """Intersection over the smaller box: 1.0 when one box lies inside the other."""
-    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-    smaller = min(a.width * a.height, b.width * b.height)
-    return ix * iy / smaller if smaller > 0 else 0.0
-
-
 @dataclass
 class _Seen:
     ts: float
@@ -88,7 +72,7 @@ class PersonContinuity:
         for person in (p for p in people if p.track_id in of_track):
             identity = of_track[person.track_id]
             other = present.get(identity)
-            if other is not None and overlap(other.box, person.box) < self.config.duplicate_overlap / 3:
+            if other is not None and other.box.overlap(person.box) < self.config.duplicate_overlap / 3:
                 identity = of_track[person.track_id] = person.track_id  # two people after all: split
             self._keep(present, identity, person)
         for person in (p for p in people if p.track_id not in of_track):
@@ -110,7 +94,7 @@ class PersonContinuity:
             present[identity] = person
 
     def _duplicate_of(self, person: TrackedObject, present: dict[int, TrackedObject]) -> int | None:
-        scored = [(overlap(person.box, other.box), identity) for identity, other in present.items()]
+        scored = [(person.box.overlap(other.box), identity) for identity, other in present.items()]
         best = max(scored, default=(0.0, None))
         return best[1] if best[0] >= self.config.duplicate_overlap else None
 
@@ -155,7 +139,7 @@ class VehicleContinuity:
 
     def _lost_at(self, vehicle: TrackedObject, ts: float, present: dict[int, TrackedObject]) -> int | None:
         candidates = [
-            (iou(seen.box, vehicle.box), identity)
+            (seen.box.iou(vehicle.box), identity)
             for identity, seen in self._ids.last.items()
             if identity not in present and ts - seen.ts <= self.config.vehicle_max_gap_s
         ]

@@ -64,6 +64,27 @@ class Box(BaseModel):
         dy = max(self.y1 - point[1], 0.0, point[1] - self.y2)
         return math.hypot(dx, dy)
 
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+    def intersection(self, other: Box) -> float:
+        """Area shared with the other box."""
+        ix = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
+        iy = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
+        return ix * iy
+
+    def iou(self, other: Box) -> float:
+        """Intersection over union: how far two boxes are the same box."""
+        inter = self.intersection(other)
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    def overlap(self, other: Box) -> float:
+        """Intersection over the smaller box: 1.0 when one box lies inside the other (a part cut off a whole)."""
+        smaller = min(self.area, other.area)
+        return self.intersection(other) / smaller if smaller > 0 else 0.0
+
     def corners(self) -> tuple[float, float, float, float]:
         return (self.x1, self.y1, self.x2, self.y2)
 

@@ -51,24 +51,8 @@ def merge(groups: list[list[Detection]], config: SlicingConfig) -> list[Detectio
     for candidate in sorted((d for group in groups for d in group), key=lambda d: -d.confidence):
         if all(
             other.cls != candidate.cls
-            or (_iou(other.box, candidate.box) < config.merge_iou and _ios(other.box, candidate.box) < config.merge_ios)
+            or (other.box.iou(candidate.box) < config.merge_iou and other.box.overlap(candidate.box) < config.merge_ios)
             for other in kept
         ):
             kept.append(candidate)
     return kept
-
-
-def _intersection(a: Box, b: Box) -> float:
-    return max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1)) * max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-
-
-def _iou(a: Box, b: Box) -> float:
-    inter = _intersection(a, b)
-    union = a.width * a.height + b.width * b.height - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _ios(a: Box, b: Box) -> float:
-    """Intersection over the smaller box."""
-    smaller = min(a.width * a.height, b.width * b.height)
-    return _intersection(a, b) / smaller if smaller > 0 else 0.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from detectors.config import OpenVinoModelConfig, UltralyticsModelConfig
-from detectors.continuity import iou
 from detectors.model import ModelLoadError, load_detector
 from detectors.types import Detection
 from streams.ingest import file_frames
@@ -15,7 +14,7 @@ from tests.integration.conftest import CLIPS, MODEL
 def _same(ours: list[Detection], theirs: list[Detection]) -> bool:
     """Same count, and every reference box has a same-class twin (IoU >= 0.98) with a score within 0.01."""
     return len(ours) == len(theirs) and all(
-        any(o.cls == t.cls and iou(o.box, t.box) >= 0.98 and abs(o.confidence - t.confidence) <= 0.01 for o in ours)
+        any(o.cls == t.cls and o.box.iou(t.box) >= 0.98 and abs(o.confidence - t.confidence) <= 0.01 for o in ours)
         for t in theirs
     )
 

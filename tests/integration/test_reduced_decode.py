@@ -6,7 +6,6 @@ import cv2
 import numpy as np
 
 from detectors.config import OpenVinoModelConfig
-from detectors.continuity import iou
 from detectors.model import load_detector
 from streams.stages import scale_detection
 from tests.integration.conftest import CLIPS, MODEL
@@ -25,7 +24,7 @@ def test_half_scale_decode_matches_full_decode(shared_data) -> None:
         half = [scale_detection(d, 2) for d in detector.detect(cv2.imdecode(jpeg, cv2.IMREAD_REDUCED_COLOR_2))]
         confident = [d for d in full if d.confidence >= 0.5]
         total += len(confident)
-        matched += sum(any(iou(d.box, h.box) >= 0.7 and h.cls == d.cls for h in half) for d in confident)
+        matched += sum(any(d.box.iou(h.box) >= 0.7 and h.cls == d.cls for h in half) for d in confident)
     capture.release()
     assert total >= 20
     assert matched / total >= 0.9, f"{matched}/{total} confident detections found again at half-scale decode"

@@ -185,7 +185,6 @@ def test_sliced_camera_finds_at_least_the_people_of_the_whole_frame_once_each() 
     boxes = people[True]
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
-            inter = max(0, min(a.x2, b.x2) - max(a.x1, b.x1)) * max(0, min(a.y2, b.y2) - max(a.y1, b.y1))
             # the merge's own rule: a box mostly inside another of the same class is the same person
             # (two real people may overlap less: a seated person beside a walking one does, in this frame)
-            assert inter < 0.8 * min(a.width * a.height, b.width * b.height), "one person, two boxes"
+            assert a.overlap(b) < 0.8, "one person, two boxes"
