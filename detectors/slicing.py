@@ -7,6 +7,7 @@ tiling with the full frame kept, the same person is 27 px in its tile, at five t
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.geometry import Box
@@ -56,3 +57,24 @@ def merge(groups: list[list[Detection]], config: SlicingConfig) -> list[Detectio
         ):
             kept.append(candidate)
     return kept
+
+
+Offset = tuple[int, int]
+
+
+def parts(image: np.ndarray, config: SlicingConfig | None) -> list[tuple[Offset, np.ndarray]]:
+    """What the model sees of one frame, each part with its offset in the frame: the frame itself, or its tiles
+    (and the frame, with `include_full_frame`). Tiles are views, not copies."""
+    if config is None:
+        return [((0, 0), image)]
+    rects = tiles(image.shape[1], image.shape[0], config)
+    whole = [((0, 0), image)] if config.include_full_frame else []
+    return whole + [((x1, y1), image[y1:y2, x1:x2]) for x1, y1, x2, y2 in rects]
+
+
+def merge_parts(offsets: list[Offset], found: list[list[Detection]], config: SlicingConfig | None) -> list[Detection]:
+    """The detections of a frame's parts (as `parts` cut it) in frame pixels, one per object."""
+    if config is None:
+        return found[0]
+    groups = [[shifted(d, dx, dy) for d in group] for (dx, dy), group in zip(offsets, found, strict=True)]
+    return merge(groups, config)

@@ -20,7 +20,7 @@ from detectors.geometry import Box
 from detectors.loitering import LoiterRule
 from detectors.model import Detector
 from detectors.motion import MotionGate
-from detectors.slicing import SlicingConfig, merge, shifted, tiles
+from detectors.slicing import SlicingConfig, merge_parts, parts
 from detectors.tracking import CameraTracker
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from streams.alerting import alert_from_incident, risk_scored
@@ -137,7 +137,7 @@ class DetectStage:
                     self._count_still(item.header.camera_id)
             elif decoded and decoded[0] is item:
                 decoded.pop(0)
-                found = self._merged(item, [next(detections) for _ in item.offsets])
+                found = merge_parts(item.offsets, [next(detections) for _ in item.offsets], item.slicing)
                 if item.reduction != 1:
                     found = [scale_detection(d, item.reduction) for d in found]
                 camera.last_objects = item.tracker.update(found)
@@ -163,23 +163,10 @@ class DetectStage:
     @staticmethod
     def _parts(item: _Work, image: np.ndarray) -> Iterator[np.ndarray]:
         """What the model sees of one frame: the frame, or its tiles (and the frame) for a sliced camera."""
-        if item.slicing is None:
-            item.offsets = [(0, 0)]
-            yield image
-            return
-        rects = tiles(image.shape[1], image.shape[0], item.slicing)
-        item.offsets = ([(0, 0)] if item.slicing.include_full_frame else []) + [(x1, y1) for x1, y1, _, _ in rects]
-        if item.slicing.include_full_frame:
-            yield image
-        for x1, y1, x2, y2 in rects:
-            yield image[y1:y2, x1:x2]
-
-    @staticmethod
-    def _merged(item: _Work, found: list[list[Detection]]) -> list[Detection]:
-        if item.slicing is None:
-            return found[0]
-        groups = [[shifted(d, dx, dy) for d in group] for (dx, dy), group in zip(item.offsets, found, strict=True)]
-        return merge(groups, item.slicing)
+        cut = parts(image, item.slicing)
+        item.offsets = [offset for offset, _ in cut]
+        for _, part in cut:
+            yield part
 
     async def _frame(self, item: _Work, objects: list[TrackedObject]) -> TrackFrame:
         header = item.header
