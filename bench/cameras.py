@@ -1,7 +1,8 @@
 """Camera capacity: the largest number of 5 fps cameras one worker sustains with consumer lag bounded.
 
-For each scene (static: one frame of the parked-cars clip held still; busy: the street clip looped) and each
-gating setting, N cameras send pre-encoded frames at their frame rate on the wall clock, stamped with the
+For each scene (static: one frame of the parked-cars clip held still; busy: the street clip looped; sparse:
+the VIRAT plaza looped, a few small people moving in a still scene) and each gating setting (off, on, on with
+mosaics of the moving parts), N cameras send pre-encoded frames at their frame rate on the wall clock, stamped with the
 capture time, through the embedded broker into one worker (detect + rules + deliver). A run of N passes when
 the worker keeps up: what is still in flight when the last frame is sent drains within 2 s, and the frames
 processed in the second half of the run are at least 97 % of those sent. Frames are sent as
@@ -9,7 +10,7 @@ live ones, so an overloaded worker sheds stale frames (`detector.shed_after_s`) 
 without bound; the shed count is printed with the lag, and a run that sheds more than 3 % has not kept up.
 N grows until a run fails. Also prints the worker's RSS with 8 cameras.
 
-    .venv/bin/python bench/cameras.py [--seconds 30] [--fps 5]
+    .venv/bin/python bench/cameras.py [--seconds 30] [--fps 5] [--scenes static,busy,sparse]
 """
 
 from __future__ import annotations
@@ -40,11 +41,27 @@ from streams.runtime import WorkerRuntime, kafka_bootstrap  # noqa: E402
 SHARED = ROOT.parent / "shared" / "clips"
 
 
+SCENES = {  # what each scene is: the clip, and whether its first frame is held still
+    "static": ("residential_street_parked_cars.mp4", True),
+    "busy": ("street_people_1080p.mp4", False),
+    "sparse": ("virat_plaza_people_seated.avi", False),
+}
+# (scene, motion settings, first N, step): gating on and off, and mosaics where motion is local
+VARIANTS = (
+    ("static", {"enabled": True}, 8, 4),
+    ("static", {"enabled": False}, 4, 2),
+    ("busy", {"enabled": True}, 4, 2),
+    ("busy", {"enabled": False}, 4, 2),
+    ("sparse", {"enabled": True}, 4, 2),
+    ("sparse", {"enabled": True, "mosaic": True}, 4, 2),
+)
+
+
 def scene_jpegs(kind: str, fps: float, max_width: int) -> list[bytes]:
-    """JPEGs as ingest sends them: the street clip's frames, or the parked-cars clip's first frame held."""
-    clip = SHARED / ("street_people_1080p.mp4" if kind == "busy" else "residential_street_parked_cars.mp4")
-    frames = [f.image for f in file_frames(str(clip), fps, 0.0)]
-    if kind == "static":
+    """JPEGs as ingest sends them: a clip's frames looped, or the parked-cars clip's first frame held."""
+    clip, held = SCENES[kind]
+    frames = [f.image for f in file_frames(str(SHARED / clip), fps, 0.0)]
+    if held:
         frames = frames[:1]
     return [encode_jpeg(image, 85, max_width)[0] for image in frames]
 
@@ -104,39 +121,45 @@ async def run_cameras(
             return drain_s <= 2.0 and share >= 0.97, drain_s, share, shed, rss_mb()
 
 
-async def search(base: SiteConfig, detector: Detector, fps: float, seconds: float) -> None:
+async def search(base: SiteConfig, detector: Detector, fps: float, seconds: float, scenes: set[str]) -> None:
     """All runs in one event loop: Faust and its helpers keep state bound to the loop they first ran on."""
     rss_at_8: dict[str, float] = {}
-    for scene, start, step in (("static", 8, 4), ("busy", 4, 2)):
+    for scene, motion_settings, start, step in VARIANTS:
+        if scene not in scenes:
+            continue
         jpegs = scene_jpegs(scene, fps, 1280)
-        for gating in (True, False):
-            motion = base.detector.motion.model_copy(update={"enabled": gating})
-            config = base.model_copy(update={"detector": base.detector.model_copy(update={"motion": motion})})
-            tried, best, n = [], 0, start if gating or scene == "busy" else 4
-            while True:
-                ok, drain_s, share, shed, rss = await run_cameras(config, detector, jpegs, n, fps, seconds)
-                tried.append(f"{n}: {drain_s:.1f} s / {share:.2f} / {shed}{'' if ok else ' (behind)'}")
-                if n == 8:
-                    rss_at_8[f"{scene}, gating {'on' if gating else 'off'}"] = rss
-                if not ok:
-                    break
-                best, n = n, n + (step if gating and scene == "static" else 2)
-            print(f"| {scene} | {'on' if gating else 'off'} | {'; '.join(tried)} | {best} |", flush=True)
-    for label, rss in rss_at_8.items():
-        print(f"worker RSS with 8 cameras ({label}): {rss:.0f} MB")
+        motion = base.detector.motion.model_copy(update=motion_settings)
+        config = base.model_copy(update={"detector": base.detector.model_copy(update={"motion": motion})})
+        label = "off" if not motion.enabled else "on, mosaics" if motion.mosaic else "on"
+        tried, best, n = [], 0, start
+        while True:
+            ok, drain_s, share, shed, rss = await run_cameras(config, detector, jpegs, n, fps, seconds)
+            tried.append(f"{n}: {drain_s:.1f} s / {share:.2f} / {shed}{'' if ok else ' (behind)'}")
+            if n == 8:
+                rss_at_8[f"{scene}, gating {label}"] = rss
+            if not ok:
+                break
+            best, n = n, n + step
+        print(f"| {scene} | {label} | {'; '.join(tried)} | {best} |", flush=True)
+    for name, rss in rss_at_8.items():
+        print(f"worker RSS with 8 cameras ({name}): {rss:.0f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--fps", type=float, default=5.0)
+    parser.add_argument("--scenes", default=",".join(SCENES), help=f"comma-separated, of {', '.join(SCENES)}")
     args = parser.parse_args()
+    scenes = set(args.scenes.split(","))
+    if not scenes <= set(SCENES):
+        parser.error(f"unknown scene in {args.scenes!r}")
     base = load_config(None)
     detector = load_detector(base.detector.model)
     print(f"machine: {platform.machine()} {os.cpu_count()} cores; {args.seconds:g} s per run at {args.fps:g} fps")
     print("| scene | gating | N cameras: drain after last send / processed share (2nd half) / shed | largest N |")
     print("| --- | --- | --- | --- |")
-    asyncio.run(search(base, detector, args.fps, args.seconds))
+    asyncio.run(search(base, detector, args.fps, args.seconds, scenes))
 
 
 if __name__ == "__main__":

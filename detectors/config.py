@@ -84,6 +84,12 @@ class MotionConfig(StrictModel):
         le=1.0,
         description="Share of changed pixels that counts as motion: 0.05 % of 320x180 is 29 px, a distant walker",
     )
+    mosaic: bool = Field(
+        default=False,
+        description="Frames whose motion fits a quarter of the model input are run as tiles of a shared mosaic, up to "
+        "four frames (of any cameras) per model run, at the scale of a whole-frame run; what lies outside the "
+        "moving part keeps its last detections. The whole frame is still looked at every max_interval_s",
+    )
 
 
 class TrackerConfig(StrictModel):

@@ -64,6 +64,10 @@ class Box(BaseModel):
         dy = max(self.y1 - point[1], 0.0, point[1] - self.y2)
         return math.hypot(dx, dy)
 
+    def scaled(self, factor: float) -> Box:
+        """The same box in an image `factor` times the size (decoded at a fraction, or back to full size)."""
+        return Box(x1=self.x1 * factor, y1=self.y1 * factor, x2=self.x2 * factor, y2=self.y2 * factor)
+
     @property
     def area(self) -> float:
         return self.width * self.height

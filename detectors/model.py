@@ -49,6 +49,7 @@ class Detector(Protocol):
     """A detector backend: BGR images in, our validated `Detection`s out, in full-image pixels."""
 
     path: Path
+    input_side: int  # side of the square input the model sees (the long side of a frame is fitted to it)
 
     def detect(self, image: np.ndarray) -> list[Detection]: ...
 

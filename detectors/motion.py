@@ -5,14 +5,28 @@ box. Each frame, shrunk to `width` pixels, blurred and turned grey, is compared 
 ran on. If enough pixels changed (beyond sensor noise), or the model has not run for `max_interval_s` of event
 time, the model runs and that frame becomes the new reference; otherwise the camera's last tracks stand.
 Comparing with the last detected frame, not the previous one, means slow movement still adds up to motion.
+
+A frame with motion also says where it moved (`GateDecision.region`), so the caller may look at that part only
+(`detectors/mosaic.py`); the interval then still brings a look at the whole frame (`looked_at_whole`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from detectors.config import MotionConfig
+
+Region = tuple[int, int, int, int]  # x1, y1, x2, y2 in the image's pixels
+_SPECKS = np.ones((3, 3), np.uint8)
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    run: bool
+    region: Region | None = None  # where it moved, for a frame with motion; None: look at the whole frame
 
 
 class MotionGate:
@@ -24,20 +38,38 @@ class MotionGate:
         self._last_run_ts = float("-inf")
 
     def needs_model(self, image: np.ndarray, ts: float) -> bool:
+        """Whether the model must look at this frame (the whole of it)."""
+        decision = self.decide(image, ts)
+        if decision.run:
+            self.looked_at_whole(ts)
+        return decision.run
+
+    def decide(self, image: np.ndarray, ts: float) -> GateDecision:
+        """Still, moved (and where), or due for a whole look. The caller reports a whole look with
+        `looked_at_whole`: only those restart the interval, so looks at moving parts never starve the rest."""
         small = self._shrink(image)
         due = ts - self._last_run_ts >= self.config.max_interval_s
-        if due or self._reference is None or small.shape != self._reference.shape or self._moved(small):
-            self._reference, self._last_run_ts = small, ts
-            return True
-        return False
-
-    def _moved(self, small: np.ndarray) -> bool:
-        return self._ratio(small) >= self.config.area_ratio
-
-    def _ratio(self, small: np.ndarray) -> float:
-        assert self._reference is not None
+        if due or self._reference is None or small.shape != self._reference.shape:
+            self._reference = small
+            return GateDecision(True)
         changed = cv2.absdiff(small, self._reference) > self.config.pixel_threshold
-        return float(np.count_nonzero(changed)) / changed.size
+        if np.count_nonzero(changed) / changed.size < self.config.area_ratio:
+            return GateDecision(False)
+        self._reference = small
+        return GateDecision(True, self._region(changed, image.shape[1], image.shape[0]))
+
+    def looked_at_whole(self, ts: float) -> None:
+        self._last_run_ts = ts
+
+    def _region(self, changed: np.ndarray, width: int, height: int) -> Region | None:
+        """Bounding box of the changed pixels once lone specks are gone, in image pixels; None if only specks."""
+        mask = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_OPEN, _SPECKS)
+        points = cv2.findNonZero(mask)
+        if points is None:
+            return None
+        x, y, w, h = cv2.boundingRect(points)
+        sx, sy = width / changed.shape[1], height / changed.shape[0]
+        return (int(x * sx), int(y * sy), min(width, int((x + w) * sx + 0.999)), min(height, int((y + h) * sy + 0.999)))
 
     def _shrink(self, image: np.ndarray) -> np.ndarray:
         height, width = image.shape[:2]

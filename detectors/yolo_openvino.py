@@ -115,6 +115,7 @@ class OpenVinoDetector:
             else:
                 self.input_size = (config.imgsz, config.imgsz)
                 model.reshape([1, 3, config.imgsz, config.imgsz])
+            self.input_side = max(self.input_size)
             ppp = PrePostProcessor(model)
             ppp.input().tensor().set_element_type(ov.Type.u8).set_layout(ov.Layout("NHWC")).set_color_format(
                 ColorFormat.BGR

@@ -25,6 +25,7 @@ class UltralyticsDetector:
 
         self.config = config
         self.path = resolve_model_path(config)
+        self.input_side = config.imgsz
         try:
             self._model = YOLO(str(self.path), task="detect")
         except Exception as exc:  # ultralytics raises many types; report them as one clear error

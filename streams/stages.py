@@ -16,10 +16,10 @@ from alerts.models import AlertEvent, StreamEnd
 from alerts.store import AlertStore
 from detectors.casing import CasingRule
 from detectors.continuity import PersonContinuity, VehicleContinuity
-from detectors.geometry import Box
 from detectors.loitering import LoiterRule
 from detectors.model import Detector
-from detectors.motion import MotionGate
+from detectors.mosaic import TILES, Placement, fit_window, pack, unpack, window_side, with_carried
+from detectors.motion import GateDecision, MotionGate, Region
 from detectors.slicing import SlicingConfig, merge_parts, parts
 from detectors.tracking import CameraTracker
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
@@ -110,36 +110,70 @@ class DetectStage:
     def _infer(self, work: list[_Work]) -> list[list[TrackedObject] | Exception]:
         """Inference thread: decoded frames stream into the detector, then each camera's tracker in order.
 
-        A frame the camera's motion gate finds still skips the model and repeats the camera's last tracks.
+        A frame the camera's motion gate finds still skips the model and repeats the camera's last tracks; with
+        `detector.motion.mosaic`, frames whose motion fits a tile share a model run (`detectors/mosaic.py`).
         """
         started = time.perf_counter()
-        decoded: list[_Work] = []
+        mosaics: dict[int, list[Placement]] = {}  # model input index -> where each frame's window went
         out: list[list[TrackedObject] | Exception] = []
 
         def images() -> Iterator[np.ndarray]:
+            inputs = 0
+            pending: list[tuple[_Work, np.ndarray, Region]] = []
+
+            def mosaic() -> np.ndarray:
+                canvas, mosaics[inputs] = pack([(img, window) for _, img, window in pending], self.detector.input_side)
+                for tile, (it, _, _) in enumerate(pending):
+                    it.mosaic = (inputs, tile)
+                pending.clear()
+                return canvas
+
             for item in work:
                 image = item.decode.result()
                 if image is None:
                     continue
                 item.size = (image.shape[1] * item.reduction, image.shape[0] * item.reduction)
-                item.still = item.gate is not None and not item.gate.needs_model(image, item.header.ts)
-                if not item.still:
-                    decoded.append(item)
-                    item.image = image if self._wrists is not None else None
-                    yield from self._parts(item, image)
+                decision = item.gate.decide(image, item.header.ts) if item.gate is not None else GateDecision(True)
+                item.still = not decision.run
+                if item.still:
+                    continue
+                item.image = image if self._wrists is not None else None
+                item.window = self._window(item, image, decision.region)
+                if item.window is not None:
+                    pending.append((item, image, item.window))
+                    if len(pending) == TILES:
+                        yield mosaic()
+                        inputs += 1
+                    continue
+                yield from self._whole(item, image, inputs)
+                inputs += len(item.inputs)
+            if len(pending) == 1:  # a mosaic of one costs a whole run: look at the whole frame instead
+                item, image, _ = pending.pop()
+                item.window = None
+                yield from self._whole(item, image, inputs)
+            elif pending:
+                yield mosaic()
 
-        detections = iter(self.detector.detect_many(images()))
+        found_by_input = self.detector.detect_many(images())
+        tiles = {index: unpack(found_by_input[index], placements) for index, placements in mosaics.items()}
         for item in work:
             camera = item.camera
             if item.still:
                 out.append(list(camera.last_objects))
                 if self._count_still is not None:
                     self._count_still(item.header.camera_id)
-            elif decoded and decoded[0] is item:
-                decoded.pop(0)
-                found = merge_parts(item.offsets, [next(detections) for _ in item.offsets], item.slicing)
-                if item.reduction != 1:
-                    found = [scale_detection(d, item.reduction) for d in found]
+            elif item.mosaic is not None or item.inputs:
+                if item.mosaic is not None and item.window is not None:
+                    x1, y1, x2, y2 = (v * item.reduction for v in item.window)
+                    fresh = tiles[item.mosaic[0]][item.mosaic[1]]
+                    if item.reduction != 1:
+                        fresh = [scale_detection(d, item.reduction) for d in fresh]
+                    found = with_carried(camera.last_detections, (x1, y1, x2, y2), fresh)
+                else:
+                    found = merge_parts(item.offsets, [found_by_input[i] for i in item.inputs], item.slicing)
+                    if item.reduction != 1:
+                        found = [scale_detection(d, item.reduction) for d in found]
+                camera.last_detections = found
                 camera.last_objects = item.tracker.update(found)
                 objects = camera.last_objects
                 if self._wrists is not None and item.image is not None:
@@ -156,17 +190,28 @@ class DetectStage:
                 self._observe_inference(per_frame)
         return out
 
+    def _window(self, item: _Work, image: np.ndarray, region: Region | None) -> Region | None:
+        """The part of the frame to put in a mosaic, or None to look at the whole frame."""
+        if region is None or item.slicing is not None or not self.config.detector.motion.mosaic:
+            return None
+        height, width = image.shape[:2]
+        known = [d.box.scaled(1 / item.reduction) for d in item.camera.last_detections]
+        return fit_window(region, known, width, height, window_side(width, height, self.detector.input_side))
+
+    @staticmethod
+    def _whole(item: _Work, image: np.ndarray, first_input: int) -> Iterator[np.ndarray]:
+        """What the model sees of a frame it looks at whole: the frame, or its tiles (and the frame) if sliced."""
+        if item.gate is not None:
+            item.gate.looked_at_whole(item.header.ts)
+        cut = parts(image, item.slicing)
+        item.offsets = [offset for offset, _ in cut]
+        item.inputs = list(range(first_input, first_input + len(cut)))
+        for _, part in cut:
+            yield part
+
     def _slicing(self, camera_id: str) -> SlicingConfig | None:
         camera = self.config.camera(camera_id)
         return camera.slicing if camera is not None else None
-
-    @staticmethod
-    def _parts(item: _Work, image: np.ndarray) -> Iterator[np.ndarray]:
-        """What the model sees of one frame: the frame, or its tiles (and the frame) for a sliced camera."""
-        cut = parts(image, item.slicing)
-        item.offsets = [offset for offset, _ in cut]
-        for _, part in cut:
-            yield part
 
     async def _frame(self, item: _Work, objects: list[TrackedObject]) -> TrackFrame:
         header = item.header
@@ -213,6 +258,7 @@ class DetectStage:
 
     def restore_state(self, camera_id: str, state: object) -> None:
         if isinstance(state, _CameraTrack):
+            vars(state).setdefault("last_detections", [])  # saved before the field existed
             self._cameras[camera_id] = state
         else:
             self._cameras.pop(camera_id, None)
@@ -239,6 +285,7 @@ class _CameraTrack:
     gate: MotionGate | None
     last_seq: int = -1
     last_objects: list[TrackedObject] = field(default_factory=list)
+    last_detections: list[Detection] = field(default_factory=list)  # of the model's last look, in frame pixels
 
 
 @dataclass
@@ -258,6 +305,9 @@ class _Work:
     size: tuple[int, int] | None = None
     still: bool = False
     offsets: list[tuple[int, int]] = field(default_factory=list)  # one per image sent to the model
+    inputs: list[int] = field(default_factory=list)  # which of the model's inputs are this frame's parts
+    window: Region | None = None  # the moving part, when the frame goes in a mosaic (decoded pixels)
+    mosaic: tuple[int, int] | None = None  # (model input, tile) of that mosaic
 
 
 def _end_of_stream(header: FrameHeader) -> TrackFrame:
@@ -295,10 +345,8 @@ def decode_jpeg(jpeg: bytes, reduction: int) -> np.ndarray | None:
 _DECODE_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}
 
 
-def scale_detection(detection: Detection, factor: int) -> Detection:
-    box = detection.box
-    scaled = Box(x1=box.x1 * factor, y1=box.y1 * factor, x2=box.x2 * factor, y2=box.y2 * factor)
-    return detection.model_copy(update={"box": scaled})
+def scale_detection(detection: Detection, factor: float) -> Detection:
+    return detection.model_copy(update={"box": detection.box.scaled(factor)})
 
 
 def _has_candidates(objects: list[TrackedObject]) -> bool:

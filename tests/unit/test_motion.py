@@ -56,3 +56,25 @@ def test_a_walker_that_stops_stops_the_model() -> None:
     frames = [with_walker(600 + 6 * i) for i in range(5)] + [with_walker(624)] * 4
     decisions = run(frames, max_interval_s=60.0)
     assert decisions[4] and not any(decisions[6:]), decisions
+
+
+def test_decide_says_where_it_moved_in_image_pixels() -> None:
+    gate = MotionGate(MotionConfig(max_interval_s=60.0))
+    first = gate.decide(with_walker(600), 0.0)
+    assert first.run and first.region is None, "the first frame is looked at whole"
+    gate.looked_at_whole(0.0)
+    moved = gate.decide(with_walker(640), 0.2)
+    assert moved.run and moved.region is not None
+    x1, y1, x2, y2 = moved.region
+    assert x1 <= 600 and x2 >= 652 and y1 <= 400 and y2 >= 430, "both where the walker was and is now"
+    assert x2 - x1 < 120 and y2 - y1 < 80, f"only around the walker: {moved.region}"
+    assert not gate.decide(with_walker(640), 0.4).run, "compared with the frame the model last saw"
+
+
+def test_looks_at_moving_parts_do_not_restart_the_interval_for_the_whole_frame() -> None:
+    gate = MotionGate(MotionConfig(max_interval_s=1.0))
+    assert gate.decide(with_walker(600), 0.0).region is None
+    gate.looked_at_whole(0.0)
+    parts = [gate.decide(with_walker(600 + 6 * i), i / 5) for i in range(1, 6)]
+    assert all(d.run for d in parts)
+    assert [d.region is None for d in parts] == [False, False, False, False, True], "a whole look once a second"
