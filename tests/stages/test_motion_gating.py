@@ -18,7 +18,7 @@ from detectors.mosaic import crop_window, pack, unpack, window_side
 from detectors.types import Detection, ObjectClass, TrackFrame
 from streams.composite import compose_person_at_car
 from streams.config import CameraConfig, SiteConfig
-from streams.records import decode_frame
+from streams.records import FrameHeader, decode_frame
 from streams.sources import video_records
 from streams.stages import DetectStage, RuleStage
 
@@ -163,3 +163,53 @@ def test_a_mosaic_finds_what_whole_frames_find_inside_the_windows() -> None:
                     checked += 1
                     assert any(t.cls is detection.cls and t.box.iou(detection.box) >= 0.8 for t in tiled), detection
     assert checked >= 15, "the windows hold people to compare"
+
+
+def _walker_enters_still_scene(fps: float = 5.0, still_s: float = 3.0, seconds: float = 6.0) -> list[bytes]:
+    """Real pixels: the parked-cars clip's first frame held still, then a real person (cut from the street
+    clip with the paving around them, scaled to the scene) appears on the road at `still_s` and crosses it."""
+    scene = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
+    ok, background = scene.read()
+    scene.release()
+    street = cv2.VideoCapture(str(SHARED / "clips" / "street_people_1080p.mp4"))
+    ok2, crowd = street.read()
+    street.release()
+    assert ok and ok2
+    person = cv2.resize(crowd[788:1079, 251:378], (52, 120), interpolation=cv2.INTER_AREA)  # the walker at bottom left
+    jpegs = []
+    for index in range(int(seconds * fps)):
+        frame = background.copy()
+        since = index / fps - still_s
+        if since >= 0:
+            x = 280 + int(50 * since)  # crossing the road, about 1.3 m/s at this scale
+            frame[170:290, x : x + 52] = person
+        jpegs.append(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes())
+    return jpegs
+
+
+@pytest.mark.parametrize(
+    ("mosaic", "interval"),
+    [(False, 1.0), (True, 1.0), (False, 60.0)],
+    ids=["whole frames", "mosaics", "no interval runs: motion alone"],
+)
+def test_a_person_walking_into_a_still_scene_is_tracked_at_once(mosaic: bool, interval: float) -> None:
+    """The gate wakes the model on the frame the person appears (3.4 s: between two interval runs); the tracker
+    confirms a new track on its second sighting, so the track starts one frame later."""
+    fps, still_s = 5.0, 3.4
+    camera = CameraConfig(id="quiet", fps=fps)
+    motion = {"enabled": True, "max_interval_s": interval, "mosaic": mosaic}
+    config = SiteConfig(cameras=(camera,), detector={"model": {"path": str(MODEL)}, "motion": motion})
+    still: list[str] = []
+    stage = DetectStage(config, load_detector(config.detector.model), store=None, count_still=still.append)
+    frames = [
+        (FrameHeader(camera_id="quiet", stream_id="s", seq=i, ts=i / fps, width=640, height=352, fps=fps), jpeg)
+        for i, jpeg in enumerate(_walker_enters_still_scene(fps, still_s))
+    ]
+    try:
+        tracked = [r for i in range(0, len(frames), 8) for r in asyncio.run(stage.process_many(frames[i : i + 8]))]
+    finally:
+        stage.close()
+    seen = [f.ts for f in tracked if isinstance(f, TrackFrame) and any(o.cls is ObjectClass.PERSON for o in f.objects)]
+    assert seen, "the walker is tracked"
+    assert still_s <= seen[0] <= still_s + 1.5 / fps, f"first tracked at {seen[0]} s, appeared at {still_s} s"
+    assert len(still) >= 0.6 * still_s * fps, "the still part skipped the model"

@@ -162,6 +162,32 @@ def test_detect_stage_sheds_only_stale_live_frames(live: bool, age_s: float, end
     assert isinstance(result, FrameShed) is shed, result
 
 
+def test_shedding_under_a_backlog_takes_the_same_share_from_every_camera() -> None:
+    """A worker behind on three cameras: their frames arrive interleaved, the older ones stale; each camera loses
+    its stale frames and keeps its fresh ones, so no camera goes blind while another is served."""
+    cameras = ("row-a", "row-b", "row-c")
+    config = SiteConfig(
+        cameras=tuple(CameraConfig(id=c) for c in cameras),
+        detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}, "shed_after_s": 2.0},
+    )
+    stage = DetectStage(config, load_detector(config.detector.model), store=None, clock=lambda: 1000.0)
+    capture = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
+    ok, image = capture.read()
+    capture.release()
+    jpeg = cv2.imencode(".jpg", image)[1].tobytes()
+    ages = [6.0, 5.0, 4.0, 3.0, 2.5, 1.5, 1.0, 0.5]  # 5 stale, 3 fresh per camera
+    batch = [
+        (FrameHeader(camera_id=c, stream_id=c, seq=i, ts=1000.0 - age, width=640, height=352, fps=5, live=True), jpeg)
+        for i, age in enumerate(ages)
+        for c in cameras
+    ]
+    results = [r for i in range(0, len(batch), 8) for r in asyncio.run(stage.process_many(batch[i : i + 8]))]
+    stage.close()
+    for camera in cameras:
+        mine = [r for (header, _), r in zip(batch, results, strict=True) if header.camera_id == camera]
+        assert [isinstance(r, FrameShed) for r in mine] == [True] * 5 + [False] * 3, camera
+
+
 def test_sliced_camera_finds_at_least_the_people_of_the_whole_frame_once_each() -> None:
     """Slicing on the street clip's 1080p frame, with the real model: no person lost, none counted twice."""
     model = {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}
