@@ -5,7 +5,7 @@ Prints, in one run: model-only fps (YOLO predict on decoded frames, the physical
 capture-to-tracks latency, capture-to-alert latency at live pace for forced alerts on a composite clip (a real
 person held beside a real parked car), and tracks-to-alert latency (VIRAT ground truth, dwell 5 s).
 
-    .venv/bin/python bench/pipeline.py [--clip PATH] [--fps 30] [--frames 150]
+    .venv/bin/python bench/pipeline.py [--clip PATH] [--fps 30] [--frames 150] [--max-width 1280]
 """
 
 from __future__ import annotations
@@ -77,12 +77,12 @@ def limited(records, limit: int):
         yield key, value, seq
 
 
-async def end_to_end(config, clip: Path, fps: float, limit: int, detector: Detector):
+async def end_to_end(config, clip: Path, fps: float, limit: int, detector: Detector, max_width: int | None):
     # Equal work for the ratio: every frame through the model, as model-only does (bench/cameras.py measures
     # what motion gating saves).
     motion = config.detector.motion.model_copy(update={"enabled": False})
     config = config.model_copy(update={"detector": config.detector.model_copy(update={"motion": motion})})
-    camera = CameraConfig(id="bench-cam", fps=fps)
+    camera = CameraConfig(id="bench-cam", fps=fps, max_width=max_width)
     config = config.with_camera(camera)
     stream_id = replay_stream_id(camera.id, clip, fps, time.time())  # fresh stream each run
     with kafka_bootstrap(config) as bootstrap:
@@ -147,15 +147,19 @@ def main() -> None:
     parser.add_argument("--clip", type=Path, default=SHARED / "clips" / "street_people_1080p.mp4")
     parser.add_argument("--fps", type=float, default=30.0, help="sampling rate (30 = every frame of the clip)")
     parser.add_argument("--frames", type=int, default=150)
+    parser.add_argument(
+        "--max-width", type=int, default=1280, help="the camera's detect width (cameras[].max_width; default 1280)"
+    )
     args = parser.parse_args()
     config = load_config(None)
     detector = load_detector(config.detector.model)
-    images = pipeline_images(args.clip, args.fps, args.frames, CameraConfig(id="bench-cam"), config)
+    camera = CameraConfig(id="bench-cam", max_width=args.max_width)
+    images = pipeline_images(args.clip, args.fps, args.frames, camera, config)
     n = len(images)
     model_fps = model_only(detector, images)
     ultralytics_fps = model_only(load_detector(UltralyticsModelConfig(type="ultralytics")), images)
     video, worker, ingest_fps, tracks, paced = asyncio.run(
-        end_to_end(config, args.clip, args.fps, args.frames, detector)
+        end_to_end(config, args.clip, args.fps, args.frames, detector, args.max_width)
     )
     e2e_fps = (video.frames_processed - 1) / video.wall_s
     worker_fps = (worker.frames_processed - 1) / worker.wall_s
@@ -165,7 +169,7 @@ def main() -> None:
         f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"model {detector.path.name} imgsz {config.detector.model.imgsz}"
     )
-    print(f"clip: {args.clip.name}, {n} frames at {args.fps:g} fps sampling")
+    print(f"clip: {args.clip.name}, {n} frames at {args.fps:g} fps sampling, sent {args.max_width} px wide")
     print("| measure | value |")
     print("| --- | --- |")
     print(f"| model-only, {config.detector.model.type} backend (the physical limit) | {model_fps:.1f} frames/s |")
