@@ -29,7 +29,8 @@ from streams.records import (
     encode_model,
 )
 from streams.retry import retry_transient
-from streams.stages import DetectStage, DuplicateRecord, FrameShed, RuleStage
+from streams.rule_stage import RuleStage
+from streams.stages import DetectStage, DuplicateRecord, FrameShed
 from streams.topics import TopicNames
 
 logger = logging.getLogger(__name__)

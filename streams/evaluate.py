@@ -19,7 +19,7 @@ from typing import Any
 from alerts.models import AlertEvent, AlertPhase
 from streams.config import CameraConfig, SiteConfig
 from streams.records import decode_track_frame
-from streams.stages import RuleStage
+from streams.rule_stage import RuleStage
 
 logger = logging.getLogger(__name__)
 

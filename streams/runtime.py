@@ -32,7 +32,8 @@ from streams.checkpoints import StageCheckpoints, Stateful
 from streams.config import SiteConfig
 from streams.correlate import AlertLinker
 from streams.observability import Metrics, faust_lag
-from streams.stages import DetectStage, RuleStage
+from streams.rule_stage import RuleStage
+from streams.stages import DetectStage
 
 logger = logging.getLogger(__name__)
 

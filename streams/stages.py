@@ -1,4 +1,5 @@
-"""The work of each pipeline stage, free of Faust so it can be tested and reused by any runner."""
+"""The detect stage and what the stages share, free of Faust so it can be tested and reused by any runner
+(the rules stage is in `streams/rule_stage.py`)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,13 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from alerts.models import AlertEvent, StreamEnd
 from alerts.store import AlertStore
-from detectors.casing import CasingRule
-from detectors.continuity import PersonContinuity, VehicleContinuity
-from detectors.loitering import LoiterRule
 from detectors.model import Detector
 from detectors.mosaic import TILES, Placement, fit_window, pack, unpack, window_side, with_carried
 from detectors.motion import GateDecision, MotionGate, Region
 from detectors.slicing import SlicingConfig, merge_parts, parts
 from detectors.tracking import CameraTracker
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
-from streams.alerting import alert_from_incident, risk_scored
 from streams.config import DetectorConfig, SiteConfig
 from streams.pose_stage import WristPass
 from streams.records import FrameHeader, RecordError
@@ -352,55 +348,3 @@ def scale_detection(detection: Detection, factor: float) -> Detection:
 def _has_candidates(objects: list[TrackedObject]) -> bool:
     """Only frames with a person and a vehicle can become alert evidence; others are not kept."""
     return any(o.cls is ObjectClass.PERSON for o in objects) and any(o.is_vehicle for o in objects)
-
-
-@dataclass
-class _CameraRules:
-    """Per camera: identities across tracker ID changes, then the behaviour rules."""
-
-    vehicles: VehicleContinuity
-    people: PersonContinuity
-    loitering: LoiterRule
-    casing: CasingRule
-    stream_id: str = ""
-    last_seq: int = -1
-
-
-class RuleStage:
-    """TrackFrame -> behaviour rules per camera -> alert events (and an end marker for finite streams)."""
-
-    def __init__(self, config: SiteConfig) -> None:
-        self.config = config
-        self._cameras: dict[str, _CameraRules] = {}
-
-    def process(self, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
-        check_camera(self.config, frame.camera_id)
-        camera = self._cameras.get(frame.camera_id)
-        if camera is None:
-            loiter = self.config.loiter_for(frame.camera_id)
-            camera = self._cameras[frame.camera_id] = _CameraRules(
-                VehicleContinuity(self.config.continuity),
-                PersonContinuity(self.config.continuity),
-                LoiterRule(loiter, frame.camera_id),
-                CasingRule(self.config.casing, loiter, frame.camera_id),
-            )
-        if frame.stream_id == camera.stream_id and frame.seq <= camera.last_seq:
-            raise DuplicateRecord(f"{frame.camera_id}/{frame.stream_id} track frame {frame.seq} seen")
-        camera.stream_id, camera.last_seq = frame.stream_id, frame.seq
-        resolved = camera.people.resolve(camera.vehicles.resolve(frame))
-        incidents = camera.loitering.process(resolved) + camera.casing.process(resolved)
-        out: list[AlertEvent | StreamEnd] = [
-            risk_scored(alert_from_incident(self.config.site_id, incident), self.config) for incident in incidents
-        ]
-        if frame.end_of_stream:
-            out.append(StreamEnd(camera_id=frame.camera_id, stream_id=frame.stream_id, ts=frame.ts))
-        return out
-
-    def export_state(self, camera_id: str) -> object:
-        return self._cameras.get(camera_id)
-
-    def restore_state(self, camera_id: str, state: object) -> None:
-        if isinstance(state, _CameraRules):
-            self._cameras[camera_id] = state
-        else:
-            self._cameras.pop(camera_id, None)

@@ -19,8 +19,9 @@ from detectors.types import Detection, ObjectClass, TrackFrame
 from streams.composite import compose_person_at_car
 from streams.config import CameraConfig, SiteConfig
 from streams.records import FrameHeader, decode_frame
+from streams.rule_stage import RuleStage
 from streams.sources import video_records
-from streams.stages import DetectStage, RuleStage
+from streams.stages import DetectStage
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 MODEL = SHARED / "models" / "yolo11n_int8_openvino_model"

@@ -13,7 +13,8 @@ from alerts.models import AlertEvent, AlertPhase, StreamEnd
 from detectors.model import load_detector
 from streams.config import CameraConfig, SiteConfig
 from streams.records import FrameHeader, RecordError
-from streams.stages import DetectStage, DuplicateRecord, FrameShed, RuleStage
+from streams.rule_stage import RuleStage
+from streams.stages import DetectStage, DuplicateRecord, FrameShed
 from tests.builders import CAR_BOX, SceneBuilder, car, person_at
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
