@@ -161,14 +161,11 @@ class DetectStage:
             elif item.mosaic is not None or item.inputs:
                 if item.mosaic is not None and item.window is not None:
                     x1, y1, x2, y2 = (v * item.reduction for v in item.window)
-                    fresh = tiles[item.mosaic[0]][item.mosaic[1]]
-                    if item.reduction != 1:
-                        fresh = [scale_detection(d, item.reduction) for d in fresh]
+                    fresh = _full_size(tiles[item.mosaic[0]][item.mosaic[1]], item.reduction)
                     found = with_carried(camera.last_detections, (x1, y1, x2, y2), fresh)
                 else:
-                    found = merge_parts(item.offsets, [found_by_input[i] for i in item.inputs], item.slicing)
-                    if item.reduction != 1:
-                        found = [scale_detection(d, item.reduction) for d in found]
+                    parts_found = [found_by_input[i] for i in item.inputs]
+                    found = _full_size(merge_parts(item.offsets, parts_found, item.slicing), item.reduction)
                 camera.last_detections = found
                 camera.last_objects = item.tracker.update(found)
                 objects = camera.last_objects
@@ -343,6 +340,11 @@ _DECODE_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMRE
 
 def scale_detection(detection: Detection, factor: float) -> Detection:
     return detection.model_copy(update={"box": detection.box.scaled(factor)})
+
+
+def _full_size(detections: list[Detection], reduction: int) -> list[Detection]:
+    """Boxes found on a frame decoded at 1/`reduction` size, in the frame's own pixels."""
+    return detections if reduction == 1 else [scale_detection(d, reduction) for d in detections]
 
 
 def _has_candidates(objects: list[TrackedObject]) -> bool:
