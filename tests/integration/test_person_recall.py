@@ -1,7 +1,7 @@
 """Person recall of the real model on the hand-labelled frames of the shared clips, whole-frame and sliced.
 
-The floors sit below what bench/person_recall.py measured (whole frame 0.70, 2x2 slicing 0.85, precision
-0.90-0.96), so a change that loses people, or invents them, fails here; the bench prints the figures.
+The floors sit below what bench/person_recall.py measured (whole frame 0.73-0.74, 2x2 slicing 0.86, precision
+0.92-0.95), so a change that loses people, or invents them, fails here; the bench prints the figures.
 """
 
 from __future__ import annotations
