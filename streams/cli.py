@@ -312,12 +312,13 @@ from streams.cli_access import replay_access, watchlist_group  # noqa: E402  (sp
 from streams.cli_alerts import alerts_group  # noqa: E402
 from streams.cli_console import console_group  # noqa: E402
 from streams.cli_deadletters import deadletters_group  # noqa: E402
-from streams.cli_eval import evaluate, scenarios  # noqa: E402
+from streams.cli_eval import evaluate, evaluate_people, scenarios  # noqa: E402
 from streams.demo import demo  # noqa: E402
 
 main.add_command(alerts_group)
 main.add_command(console_group)
 main.add_command(evaluate)
+main.add_command(evaluate_people)
 main.add_command(scenarios)
 main.add_command(replay_access)
 main.add_command(watchlist_group)

@@ -1,4 +1,5 @@
-"""`sentinel scenarios` and `sentinel eval`: make labelled scenarios, and score the rules on them."""
+"""`sentinel scenarios`, `sentinel eval` and `sentinel eval-people`: labelled scenarios and the rules' scores on them,
+and the detector's person recall on labelled frames."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ from pathlib import Path
 
 import click
 
-from streams.config import ConfigError, load_config
+from detectors.model import ModelLoadError, load_detector
+from detectors.person_recall import load_labels
+from detectors.slicing import SlicingConfig
+from streams.config import CameraConfig, ConfigError, load_config
 from streams.evaluate import load, report, run_scenario, score
+from streams.people_eval import LabelledFrameError, Variant, read_frames, run_variant
+from streams.people_eval import report as people_report
 from streams.scenarios import KINDS, Scene, write_scenarios
 from streams.virat import ViratFormatError, virat_track_frames
 
@@ -56,3 +62,51 @@ def evaluate(directory: Path, config_path: Path | None, slack: float) -> None:
     results = [run_scenario(config, tracks, label) for tracks, label in pairs]
     rules, extra = score(results, slack)
     click.echo(report(rules, extra, len(results)))
+
+
+@click.command("eval-people")
+@click.option(
+    "--labels",
+    "labels_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="Hand-labelled frames (the format of tests/data/person_labels.json).",
+)
+@click.option(
+    "--clips",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=Path("../shared/clips"),
+    show_default=True,
+    help="Folder holding the clips the labels name.",
+)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--camera", "camera_id", help="Use this camera's detect width and slicing (default: the defaults).")
+def evaluate_people(labels_path: Path, clips: Path, config_path: Path | None, camera_id: str | None) -> None:
+    """Person recall of the configured model on labelled frames, whole frame against sliced."""
+    try:
+        config = load_config(config_path)
+        label_set = load_labels(labels_path)
+    except (ConfigError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    camera = config.camera(camera_id) if camera_id else CameraConfig(id="labelled")
+    if camera is None:
+        raise click.BadParameter(f"no camera {camera_id!r} in the config", param_hint="--camera")
+    frames = list(label_set.frames)
+    try:
+        images = read_frames(clips, frames)
+        detector = load_detector(config.detector.model)
+    except (LabelledFrameError, ModelLoadError) as exc:
+        raise click.ClickException(str(exc)) from None
+    slicing = camera.slicing or SlicingConfig()
+    width = f"{camera.max_width} px wide" if camera.max_width else "native size"
+    variants = [
+        Variant(f"whole frame, {width}", camera.max_width, None),
+        Variant(
+            f"{slicing.rows}x{slicing.cols} tiles{' + frame' if slicing.include_full_frame else ''}, {width}",
+            camera.max_width,
+            slicing,
+        ),
+    ]
+    people = sum(len(f.people) for f in frames)
+    click.echo(f"{len(frames)} labelled frames, {people} people; model {detector.path}")
+    click.echo(people_report([run_variant(detector, v, images, frames) for v in variants]))

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import pytest
+from click.testing import CliRunner
 
 from detectors.config import OpenVinoModelConfig
 from detectors.model import load_detector
-from detectors.person_recall import Score, load_labels, score_frame
-from detectors.slicing import SlicingConfig, merge_parts, parts
+from detectors.person_recall import Score, load_labels
+from detectors.slicing import SlicingConfig
+from streams.cli import main
+from streams.people_eval import Variant, read_frames, run_variant
 from tests.integration.conftest import CLIPS, MODEL
 
 LABELS = Path(__file__).resolve().parents[1] / "data" / "person_labels.json"
@@ -23,18 +25,12 @@ LABELS = Path(__file__).resolve().parents[1] / "data" / "person_labels.json"
 @pytest.fixture(scope="module")
 def scores(shared_data: Path) -> dict[str, dict[str, Score]]:
     detector = load_detector(OpenVinoModelConfig(path=MODEL))
-    out: dict[str, dict[str, Score]] = {"whole": {}, "sliced": {}}
-    for labels in load_labels(LABELS).frames:
-        capture = cv2.VideoCapture(str(CLIPS / labels.clip))
-        capture.set(cv2.CAP_PROP_POS_FRAMES, labels.frame)
-        ok, image = capture.read()
-        capture.release()
-        assert ok, f"labelled frame {labels.frame} of {labels.clip} not readable"
-        for name, slicing in (("whole", None), ("sliced", SlicingConfig(rows=2, cols=2))):
-            cut = parts(image, slicing)
-            found = merge_parts([o for o, _ in cut], detector.detect_many(p for _, p in cut), slicing)
-            out[name][labels.clip] = out[name].get(labels.clip, Score()) + score_frame(found, labels)
-    return out
+    frames = list(load_labels(LABELS).frames)
+    images = read_frames(CLIPS, frames)
+    return {
+        name: run_variant(detector, Variant(name, None, slicing), images, frames).by_clip
+        for name, slicing in (("whole", None), ("sliced", SlicingConfig(rows=2, cols=2)))
+    }
 
 
 def total(by_clip: dict[str, Score]) -> Score:
@@ -59,3 +55,31 @@ def test_slicing_finds_people_the_whole_frame_misses(scores: dict[str, dict[str,
 def test_no_person_on_the_parked_cars_clip(scores: dict[str, dict[str, Score]]) -> None:
     for name in ("whole", "sliced"):
         assert scores[name]["residential_street_parked_cars.mp4"].false_people == 0, name
+
+
+def test_eval_people_command_prints_the_comparison_for_a_camera(tmp_path: Path, shared_data: Path) -> None:
+    """What a site runs on its own labelled frames: the camera's width and slicing from its config."""
+    config = tmp_path / "site.yaml"
+    config.write_text(
+        f"detector: {{model: {{path: {MODEL}}}}}\n"
+        "cameras: [{id: plaza, max_width: null, slicing: {rows: 3, cols: 3}}]\n"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["eval-people", "--labels", str(LABELS), "--clips", str(CLIPS), "--config", str(config), "--camera", "plaza"],
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| whole") or line.startswith("| 3x3")]
+    assert [row.split(" | ")[0] for row in rows] == ["| whole frame, native size", "| 3x3 tiles + frame, native size"]
+    people = sum(len(f.people) for f in load_labels(LABELS).frames)
+    assert all(f"/{people})" in row for row in rows), rows
+
+
+def test_eval_people_names_a_frame_it_cannot_read(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.json"
+    labels.write_text(
+        '{"about": "a clip that is not there", "frames": [{"clip": "missing.mp4", "frame": 3, "people": []}]}'
+    )
+    result = CliRunner().invoke(main, ["eval-people", "--labels", str(labels), "--clips", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "cannot read frame 3 of" in result.output and "missing.mp4" in result.output
