@@ -44,6 +44,12 @@ class _BoxArray:
         return _BoxArray(self.data[index])
 
 
+def preload() -> None:
+    """Import ultralytics' tracker now: it takes about a second, which a worker should spend at start-up, not on
+    its event loop when the first frame of the first stream arrives."""
+    import ultralytics.trackers.byte_tracker  # noqa: F401
+
+
 class CameraTracker:
     """One ByteTrack instance per camera stream; track ids start at 1 for every new stream.
 

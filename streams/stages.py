@@ -18,7 +18,7 @@ from detectors.model import Detector
 from detectors.mosaic import TILES, Placement, fit_window, pack, unpack, window_side, with_carried
 from detectors.motion import GateDecision, MotionGate, Region
 from detectors.slicing import SlicingConfig, merge_parts, parts
-from detectors.tracking import CameraTracker
+from detectors.tracking import CameraTracker, preload
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from streams.config import DetectorConfig, SiteConfig
 from streams.pose_stage import WristPass
@@ -57,6 +57,7 @@ class DetectStage:
         self._clock = clock
         self._cameras: dict[str, _CameraTrack] = {}
         self._wrists = WristPass(config.detector.pose) if config.detector.pose.enabled else None
+        preload()
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
 
