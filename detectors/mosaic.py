@@ -6,8 +6,8 @@ car park where one person walks costs a quarter of a model run per frame. Each c
 whole-frame run would give it (the frame's long side fitted to the input), so an object is seen at the same
 size either way. Detections map back to their frame by the tile their centre lies in; the rest of the frame,
 where nothing moved since the model last looked, keeps its last detections (`with_carried`); a window never
-cuts a known object (`fit_window`). Pure: windows,
-packing, unpacking, carrying; the detect stage decides which frames go in.
+cuts a known object (`fit_window`). Pure: windows, packing, unpacking, carrying; the detect stage decides which
+frames go in.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ import cv2
 import numpy as np
 
 from detectors.geometry import Box
+from detectors.model import LETTERBOX_GREY
 from detectors.motion import Region
 from detectors.types import Detection
 
 TILES = 4  # frames per mosaic: the quarters of the input
 GUTTER = 8  # canvas pixels left grey around each tile, so objects of neighbouring tiles never touch
 STRIDE = 32  # YOLO's largest stride: a crop on the same stride grid as in a whole-frame run is seen alike
-FILL = 114  # the grey YOLO letterboxes with
 
 
 def window_side(width: int, height: int, input_size: int) -> int:
@@ -82,7 +82,7 @@ def pack(crops: list[tuple[np.ndarray, Region]], input_size: int) -> tuple[np.nd
     """One square canvas of `input_size` with each (frame, window) in its own quarter."""
     if not 1 <= len(crops) <= TILES:
         raise ValueError(f"a mosaic holds 1 to {TILES} crops, not {len(crops)}")
-    canvas = np.full((input_size, input_size, 3), FILL, np.uint8)
+    canvas = np.full((input_size, input_size, 3), LETTERBOX_GREY, np.uint8)
     half = input_size // 2
     placements = []
     for index, (image, window) in enumerate(crops):

@@ -20,12 +20,11 @@ import cv2
 import numpy as np
 
 from detectors.config import OpenVinoModelConfig
-from detectors.model import COCO_IDS, ModelLoadError, detections_from_arrays, resolve_model_path
+from detectors.model import COCO_IDS, LETTERBOX_GREY, ModelLoadError, detections_from_arrays, resolve_model_path
 from detectors.types import Detection
 
 logger = logging.getLogger(__name__)
 
-PAD_VALUE = 114  # ultralytics' letterbox grey
 MAX_CANDIDATES = 30_000  # boxes considered by NMS, as ultralytics caps them
 MAX_DETECTIONS = 300
 
@@ -51,7 +50,7 @@ def letterbox(image: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, Let
     if (new_w, new_h) != (width, height):
         image = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     pad_x, pad_y = round((out_w - new_w) / 2 - 0.1), round((out_h - new_h) / 2 - 0.1)
-    canvas = np.full((out_h, out_w, 3), PAD_VALUE, dtype=np.uint8)
+    canvas = np.full((out_h, out_w, 3), LETTERBOX_GREY, dtype=np.uint8)
     canvas[pad_y : pad_y + new_h, pad_x : pad_x + new_w] = image
     return canvas, Letterbox(new_w / width, new_h / height, pad_x, pad_y, width, height)
 
