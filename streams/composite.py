@@ -18,6 +18,7 @@ import numpy as np
 from detectors.geometry import Box
 from detectors.model import Detector
 from detectors.types import ObjectClass
+from streams.ingest import read_frame
 
 
 @dataclass(frozen=True)
@@ -29,18 +30,8 @@ class Composite:
     person_box: Box
 
 
-def _frame(path: Path, index: int = 0) -> np.ndarray:
-    capture = cv2.VideoCapture(str(path))
-    capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-    ok, frame = capture.read()
-    capture.release()
-    if not ok:
-        raise RuntimeError(f"cannot read frame {index} of {path}")
-    return frame
-
-
 def _car_sprite(detector: Detector, car_clip: Path) -> np.ndarray:
-    frame = _frame(car_clip)
+    frame = read_frame(car_clip, 0)
     cars = [d.box for d in detector.detect(frame) if d.cls is ObjectClass.CAR and d.confidence >= 0.6]
     best = max(cars, key=lambda b: b.width * b.height)
     return frame[int(best.y1) : int(best.y2), int(best.x1) : int(best.x2)].copy()
@@ -49,7 +40,7 @@ def _car_sprite(detector: Detector, car_clip: Path) -> np.ndarray:
 def compose_person_at_car(
     out: Path, detector: Detector, street_clip: Path, car_clip: Path, seconds: float = 20.0, fps: float = 10.0
 ) -> Composite:
-    scene = _frame(street_clip)
+    scene = read_frame(street_clip, 0)
     people = [d.box for d in detector.detect(scene) if d.cls is ObjectClass.PERSON and d.confidence >= 0.5]
     person = max(people, key=lambda b: b.height)
     sprite = _car_sprite(detector, car_clip)

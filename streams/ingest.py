@@ -40,6 +40,19 @@ def open_capture(source: str) -> cv2.VideoCapture:
     return capture
 
 
+def read_frame(path: Path, index: int) -> np.ndarray:
+    """One frame of a recording by its 0-based index (labelled frames, composites, tests)."""
+    capture = open_capture(str(path))
+    try:
+        capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, image = capture.read()
+    finally:
+        capture.release()
+    if not ok:
+        raise SourceError(f"cannot read frame {index} of {path}")
+    return image
+
+
 def file_frames(path: str, fps: float, start_ts: float) -> Iterator[CapturedFrame]:
     """Frames of a recording sampled to `fps` on the file's own timeline, stamped start_ts + position."""
     capture = open_capture(path)

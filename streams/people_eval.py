@@ -14,14 +14,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from detectors.model import Detector
 from detectors.person_recall import FrameLabels, Score, score_frame
 from detectors.slicing import SlicingConfig, merge_parts, parts
 from detectors.types import Detection
-from streams.ingest import encode_jpeg
+from streams.ingest import SourceError, encode_jpeg, read_frame
 from streams.stages import decode_jpeg, scale_detection
 
 logger = logging.getLogger(__name__)
@@ -54,16 +53,10 @@ class VariantResult:
 
 def read_frames(clips: Path, frames: list[FrameLabels]) -> list[np.ndarray]:
     """The labelled frames, read from their clips in `clips`."""
-    images = []
-    for labels in frames:
-        capture = cv2.VideoCapture(str(clips / labels.clip))
-        capture.set(cv2.CAP_PROP_POS_FRAMES, labels.frame)
-        ok, image = capture.read()
-        capture.release()
-        if not ok:
-            raise LabelledFrameError(f"cannot read frame {labels.frame} of {clips / labels.clip}")
-        images.append(image)
-    return images
+    try:
+        return [read_frame(clips / labels.clip, labels.frame) for labels in frames]
+    except SourceError as exc:
+        raise LabelledFrameError(str(exc)) from None
 
 
 def detect_as_sent(detector: Detector, image: np.ndarray, variant: Variant) -> tuple[list[Detection], int]:

@@ -23,6 +23,7 @@ from streams.access_receiver import AccessReceiver
 from streams.access_vendor import pseudonym_key, pseudonymise
 from streams.app import Role
 from streams.config import SiteConfig, load_config
+from streams.ingest import read_frame
 from streams.records import DeadLetter, decode_access_record
 from streams.runtime import WorkerRuntime
 from tests.access_builders import HikvisionEventBuilder
@@ -41,10 +42,7 @@ ACCESS = {
 
 
 def face_picture() -> bytes:
-    capture = cv2.VideoCapture(str(CLIPS / "residential_street_parked_cars.mp4"))
-    ok, image = capture.read()
-    capture.release()
-    assert ok
+    image = read_frame(CLIPS / "residential_street_parked_cars.mp4", 0)
     return cv2.imencode(".jpg", cv2.resize(image[:400, :300], (150, 200)))[1].tobytes()
 
 

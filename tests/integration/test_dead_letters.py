@@ -11,16 +11,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from detectors.model import load_detector
 from streams.app import WORKER_ROLES
 from streams.config import load_config
+from streams.ingest import read_frame
 from streams.records import DeadLetter, FrameHeader, decode_track_frame, encode_frame
 from streams.runtime import WorkerRuntime
 from tests.integration.conftest import CLIPS
 
 
 def _real_jpeg() -> bytes:
-    capture = cv2.VideoCapture(str(CLIPS / "residential_street_parked_cars.mp4"))
-    ok, image = capture.read()
-    capture.release()
-    assert ok
+    image = read_frame(CLIPS / "residential_street_parked_cars.mp4", 0)
     return cv2.imencode(".jpg", image)[1].tobytes()
 
 

@@ -75,11 +75,20 @@ def test_eval_people_command_prints_the_comparison_for_a_camera(tmp_path: Path, 
     assert all(f"/{people})" in row for row in rows), rows
 
 
-def test_eval_people_names_a_frame_it_cannot_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("clip", "frame", "message"),
+    [
+        ("missing.mp4", 3, "missing.mp4' does not exist"),
+        ("residential_street_parked_cars.mp4", 99_999, "cannot read frame 99999 of"),  # past the clip's end
+    ],
+)
+def test_eval_people_names_a_frame_it_cannot_read(
+    tmp_path: Path, shared_data: Path, clip: str, frame: int, message: str
+) -> None:
     labels = tmp_path / "labels.json"
     labels.write_text(
-        '{"about": "a clip that is not there", "frames": [{"clip": "missing.mp4", "frame": 3, "people": []}]}'
+        f'{{"about": "a frame that is not there", "frames": [{{"clip": "{clip}", "frame": {frame}, "people": []}}]}}'
     )
-    result = CliRunner().invoke(main, ["eval-people", "--labels", str(labels), "--clips", str(tmp_path)])
+    result = CliRunner().invoke(main, ["eval-people", "--labels", str(labels), "--clips", str(CLIPS)])
     assert result.exit_code == 1
-    assert "cannot read frame 3 of" in result.output and "missing.mp4" in result.output
+    assert message in result.output, result.output

@@ -10,16 +10,14 @@ import cv2
 from detectors.model import load_detector
 from detectors.pose import SHARED_POSE_MODEL, PoseConfig, WristFinder
 from streams.config import SiteConfig
+from streams.ingest import read_frame
 from streams.records import FrameHeader
 from streams.stages import DetectStage
 from tests.integration.conftest import CLIPS, MODEL, person_at_car_clip
 
 
 def test_wrist_finder_on_a_real_person_crop() -> None:
-    capture = cv2.VideoCapture(str(CLIPS / "street_people_1080p.mp4"))
-    ok, image = capture.read()
-    capture.release()
-    assert ok
+    image = read_frame(CLIPS / "street_people_1080p.mp4", 0)
     crop = image[150:380, 1760:1900]  # a man walking past a bench, 230 px tall
     (wrists,) = WristFinder(PoseConfig(path=SHARED_POSE_MODEL)).wrists([crop])
     assert 1 <= len(wrists) <= 2

@@ -7,24 +7,21 @@ import numpy as np
 
 from detectors.config import OpenVinoModelConfig
 from detectors.model import load_detector
+from streams.ingest import read_frame
 from streams.stages import scale_detection
 from tests.integration.conftest import CLIPS, MODEL
 
 
 def test_half_scale_decode_matches_full_decode(shared_data) -> None:
     detector = load_detector(OpenVinoModelConfig(path=MODEL))
-    capture = cv2.VideoCapture(str(CLIPS / "street_people_1080p.mp4"))
     matched = total = 0
     for index in range(0, 150, 30):
-        capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-        ok, image = capture.read()
-        assert ok
+        image = read_frame(CLIPS / "street_people_1080p.mp4", index)
         jpeg = np.frombuffer(cv2.imencode(".jpg", image)[1].tobytes(), np.uint8)
         full = detector.detect(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
         half = [scale_detection(d, 2) for d in detector.detect(cv2.imdecode(jpeg, cv2.IMREAD_REDUCED_COLOR_2))]
         confident = [d for d in full if d.confidence >= 0.5]
         total += len(confident)
         matched += sum(any(d.box.iou(h.box) >= 0.7 and h.cls == d.cls for h in half) for d in confident)
-    capture.release()
     assert total >= 20
     assert matched / total >= 0.9, f"{matched}/{total} confident detections found again at half-scale decode"

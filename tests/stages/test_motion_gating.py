@@ -18,6 +18,7 @@ from detectors.mosaic import crop_window, pack, unpack, window_side
 from detectors.types import Detection, ObjectClass, TrackFrame
 from streams.composite import compose_person_at_car
 from streams.config import CameraConfig, SiteConfig
+from streams.ingest import read_frame
 from streams.records import FrameHeader, decode_frame
 from streams.rule_stage import RuleStage
 from streams.sources import video_records
@@ -142,14 +143,8 @@ def test_mosaics_run_the_model_less_and_keep_the_confident_people() -> None:
 def test_a_mosaic_finds_what_whole_frames_find_inside_the_windows() -> None:
     """Four frames of the street clip, decoded as the stage does, each with a window around a different spot."""
     detector = load_detector(OpenVinoModelConfig(path=MODEL))
-    capture = cv2.VideoCapture(str(SHARED / "clips" / "street_people_1080p.mp4"))
-    images = []
-    for index in (0, 40, 80, 120):
-        capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-        ok, frame = capture.read()
-        assert ok
-        images.append(cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA))
-    capture.release()
+    clip = SHARED / "clips" / "street_people_1080p.mp4"
+    images = [cv2.resize(read_frame(clip, i), (640, 360), interpolation=cv2.INTER_AREA) for i in (0, 40, 80, 120)]
     side = window_side(640, 360, detector.input_side)
     whole_frames = detector.detect_many(images)
     checked = 0
@@ -169,13 +164,8 @@ def test_a_mosaic_finds_what_whole_frames_find_inside_the_windows() -> None:
 def _walker_enters_still_scene(fps: float = 5.0, still_s: float = 3.0, seconds: float = 6.0) -> list[bytes]:
     """Real pixels: the parked-cars clip's first frame held still, then a real person (cut from the street
     clip with the paving around them, scaled to the scene) appears on the road at `still_s` and crosses it."""
-    scene = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
-    ok, background = scene.read()
-    scene.release()
-    street = cv2.VideoCapture(str(SHARED / "clips" / "street_people_1080p.mp4"))
-    ok2, crowd = street.read()
-    street.release()
-    assert ok and ok2
+    background = read_frame(SHARED / "clips" / "residential_street_parked_cars.mp4", 0)
+    crowd = read_frame(SHARED / "clips" / "street_people_1080p.mp4", 0)
     person = cv2.resize(crowd[788:1079, 251:378], (52, 120), interpolation=cv2.INTER_AREA)  # the walker at bottom left
     jpegs = []
     for index in range(int(seconds * fps)):

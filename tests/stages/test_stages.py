@@ -12,6 +12,7 @@ import pytest
 from alerts.models import AlertEvent, AlertPhase, StreamEnd
 from detectors.model import load_detector
 from streams.config import CameraConfig, SiteConfig
+from streams.ingest import read_frame
 from streams.records import FrameHeader, RecordError
 from streams.rule_stage import RuleStage
 from streams.stages import DetectStage, DuplicateRecord, FrameShed
@@ -52,10 +53,7 @@ def test_detect_stage_batch_keeps_order_and_isolates_bad_frames() -> None:
         detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}},
     )
     stage = DetectStage(config, load_detector(config.detector.model), store=None)
-    capture = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
-    ok, image = capture.read()
-    capture.release()
-    assert ok
+    image = read_frame(SHARED / "clips" / "residential_street_parked_cars.mp4", 0)
     jpeg = cv2.imencode(".jpg", image)[1].tobytes()
 
     def header(seq: int, **extra: object) -> FrameHeader:
@@ -114,9 +112,7 @@ def test_detect_stage_skips_repeated_frames() -> None:
         detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}},
     )
     stage = DetectStage(config, load_detector(config.detector.model), store=None)
-    capture = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
-    ok, image = capture.read()
-    capture.release()
+    image = read_frame(SHARED / "clips" / "residential_street_parked_cars.mp4", 0)
     jpeg = cv2.imencode(".jpg", image)[1].tobytes()
     header = FrameHeader(camera_id="cam-test", stream_id="s", seq=4, ts=1.0, width=640, height=352, fps=5)
     first, repeat = asyncio.run(stage.process_many([(header, jpeg), (header, jpeg)]))
@@ -144,9 +140,7 @@ def test_detect_stage_sheds_only_stale_live_frames(live: bool, age_s: float, end
         detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}, "shed_after_s": 2.0},
     )
     stage = DetectStage(config, load_detector(config.detector.model), store=None, clock=lambda: 1000.0)
-    capture = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
-    ok, image = capture.read()
-    capture.release()
+    image = read_frame(SHARED / "clips" / "residential_street_parked_cars.mp4", 0)
     header = FrameHeader(
         camera_id="cam-test",
         stream_id="s",
@@ -172,9 +166,7 @@ def test_shedding_under_a_backlog_takes_the_same_share_from_every_camera() -> No
         detector={"model": {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}, "shed_after_s": 2.0},
     )
     stage = DetectStage(config, load_detector(config.detector.model), store=None, clock=lambda: 1000.0)
-    capture = cv2.VideoCapture(str(SHARED / "clips" / "residential_street_parked_cars.mp4"))
-    ok, image = capture.read()
-    capture.release()
+    image = read_frame(SHARED / "clips" / "residential_street_parked_cars.mp4", 0)
     jpeg = cv2.imencode(".jpg", image)[1].tobytes()
     ages = [6.0, 5.0, 4.0, 3.0, 2.5, 1.5, 1.0, 0.5]  # 5 stale, 3 fresh per camera
     batch = [
@@ -192,10 +184,7 @@ def test_shedding_under_a_backlog_takes_the_same_share_from_every_camera() -> No
 def test_sliced_camera_finds_at_least_the_people_of_the_whole_frame_once_each() -> None:
     """Slicing on the street clip's 1080p frame, with the real model: no person lost, none counted twice."""
     model = {"path": str(SHARED / "models" / "yolo11n_int8_openvino_model")}
-    capture = cv2.VideoCapture(str(SHARED / "clips" / "street_people_1080p.mp4"))
-    ok, image = capture.read()
-    capture.release()
-    assert ok
+    image = read_frame(SHARED / "clips" / "street_people_1080p.mp4", 0)
     jpeg = cv2.imencode(".jpg", image)[1].tobytes()
     header = FrameHeader(camera_id="wide", stream_id="s", seq=0, ts=0.0, width=1920, height=1080, fps=5)
     people = {}
