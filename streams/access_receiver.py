@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 
 from alerts.store import AlertStore
 from alerts.watchlist import WatchList
-from alerts.web_site import start_site
+from alerts.web_site import WebSite
 from detectors.access_types import AccessEvent
 from streams.access_config import AccessConfig
 from streams.access_generic import parse_access_object
@@ -64,8 +64,7 @@ class AccessReceiver:
         self.publish = publish
         self.dead_letter = dead_letter
         self.metrics = metrics or Metrics()
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
+        self._site = WebSite()
         self._site_token = config.receiver.token.get_secret_value() if config.receiver.token else None
         self._device_tokens = {d.id: d.token.get_secret_value() for d in config.devices if d.token is not None}
         if self._site_token is None and (not config.devices or len(self._device_tokens) < len(config.devices)):
@@ -85,14 +84,12 @@ class AccessReceiver:
         return app
 
     async def start(self, host: str, port: int) -> int:
-        self._runner, self.port = await start_site(self.app(), host, port)
-        logger.info("access receiver listening on %s:%s", host, self.port)
-        return self.port
+        bound = await self._site.start(self.app(), host, port)
+        logger.info("access receiver listening on %s:%s", host, bound)
+        return bound
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()
 
     async def _hikvision(self, request: web.Request) -> web.Response:
         async def parse(body: bytes) -> VendorEvent:

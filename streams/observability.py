@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from alerts.web_site import start_site
+from alerts.web_site import WebSite
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class HealthServer:
         self.host = host
         self.port = port
         self._checks: list[ReadinessCheck] = []
-        self._runner: web.AppRunner | None = None
+        self._site = WebSite()
 
     def add_readiness_check(self, check: ReadinessCheck) -> None:
         self._checks.append(check)
@@ -122,12 +122,11 @@ class HealthServer:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
-        self._runner, _ = await start_site(app, self.host, self.port)
+        await self._site.start(app, self.host, self.port)
         logger.info("health and metrics on http://%s:%s/{healthz,readyz,metrics}", self.host, self.port)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._site.stop()
 
     async def _healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

@@ -21,7 +21,7 @@ from alerts.ack_tokens import AckTokens
 from alerts.console.auth import ConsoleAuth, LoginRefused, Session
 from alerts.lifecycle import Action, LifecycleStore, Role
 from alerts.store import AlertStore, parse_alert
-from alerts.web_site import start_site
+from alerts.web_site import WebSite
 from alerts.webpush import PushSubscription, PushSubscriptions
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,7 @@ class Console:
         self.push_public_key = push_public_key  # VAPID public key, when Web Push is configured
         self.subscriptions = PushSubscriptions(store.redis, store.prefix)
         self.tokens = AckTokens(store.redis, auth.config.session_ttl_s, store.prefix)
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
+        self._site = WebSite(shutdown_timeout=2.0)  # live feeds end when the console stops
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._headers, self._sessions], client_max_size=64 * 1024)
@@ -72,14 +71,12 @@ class Console:
         return app
 
     async def start(self, host: str, port: int) -> int:
-        self._runner, self.port = await start_site(self.app(), host, port, shutdown_timeout=2.0)  # streams end
-        logger.info("console on http://%s:%s", host, self.port)
-        return self.port
+        bound = await self._site.start(self.app(), host, port)
+        logger.info("console on http://%s:%s", host, bound)
+        return bound
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()
 
     @web.middleware
     async def _headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
