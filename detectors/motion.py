@@ -6,8 +6,9 @@ ran on. If enough pixels changed (beyond sensor noise), or the model has not run
 time, the model runs and that frame becomes the new reference; otherwise the camera's last tracks stand.
 Comparing with the last detected frame, not the previous one, means slow movement still adds up to motion.
 
-A frame with motion also says where it moved (`GateDecision.region`), so the caller may look at that part only
-(`detectors/mosaic.py`); the interval then still brings a look at the whole frame (`looked_at_whole`).
+With `mosaic`, a frame with motion also says where it moved (`GateDecision.region`), so the caller may look
+at that part only (`detectors/mosaic.py`); the interval then still brings a look at the whole frame
+(`looked_at_whole`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class MotionGate:
         if np.count_nonzero(changed) / changed.size < self.config.area_ratio:
             return GateDecision(False)
         self._reference = small
+        if not self.config.mosaic:  # nobody looks at the part alone: spare the hot path the region
+            return GateDecision(True)
         return GateDecision(True, self._region(changed, image.shape[1], image.shape[0]))
 
     def looked_at_whole(self, ts: float) -> None:

@@ -185,8 +185,9 @@ class DetectStage:
         return out
 
     def _window(self, item: _Work, image: np.ndarray, region: Region | None) -> Region | None:
-        """The part of the frame to put in a mosaic, or None to look at the whole frame."""
-        if region is None or item.slicing is not None or not self.config.detector.motion.mosaic:
+        """The part of the frame to put in a mosaic, or None to look at the whole frame (the gate gives a region
+        only with `detector.motion.mosaic`)."""
+        if region is None or item.slicing is not None:
             return None
         height, width = image.shape[:2]
         known = [d.box.scaled(1 / item.reduction) for d in item.camera.last_detections]

@@ -59,7 +59,8 @@ def test_a_walker_that_stops_stops_the_model() -> None:
 
 
 def test_decide_says_where_it_moved_in_image_pixels() -> None:
-    gate = MotionGate(MotionConfig(max_interval_s=60.0))
+    assert MotionGate(MotionConfig()).decide(with_walker(600), 0.0).region is None
+    gate = MotionGate(MotionConfig(max_interval_s=60.0, mosaic=True))
     first = gate.decide(with_walker(600), 0.0)
     assert first.run and first.region is None, "the first frame is looked at whole"
     gate.looked_at_whole(0.0)
@@ -72,9 +73,17 @@ def test_decide_says_where_it_moved_in_image_pixels() -> None:
 
 
 def test_looks_at_moving_parts_do_not_restart_the_interval_for_the_whole_frame() -> None:
-    gate = MotionGate(MotionConfig(max_interval_s=1.0))
+    gate = MotionGate(MotionConfig(max_interval_s=1.0, mosaic=True))
     assert gate.decide(with_walker(600), 0.0).region is None
     gate.looked_at_whole(0.0)
     parts = [gate.decide(with_walker(600 + 6 * i), i / 5) for i in range(1, 6)]
     assert all(d.run for d in parts)
     assert [d.region is None for d in parts] == [False, False, False, False, True], "a whole look once a second"
+
+
+def test_without_mosaics_motion_runs_the_whole_frame() -> None:
+    gate = MotionGate(MotionConfig(max_interval_s=60.0))
+    gate.decide(with_walker(600), 0.0)
+    gate.looked_at_whole(0.0)
+    moved = gate.decide(with_walker(640), 0.2)
+    assert moved.run and moved.region is None
