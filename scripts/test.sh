@@ -4,14 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The console's browser test drives Debian's Chromium (no browser download from the internet).
-if ! command -v chromium >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing Debian chromium for the console browser test" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
-  else
-    echo "chromium is missing: install the Debian package chromium for the console browser test" >&2
-  fi
-fi
+source scripts/services.sh
+ensure_debian_packages chromium
 export YOLO_OFFLINE=1
 BIN="${SENTINEL_VENV:-.venv}/bin"
 "$BIN/ruff" check streams detectors alerts tests bench
