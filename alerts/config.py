@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 
 from alerts.models import AlertPhase, Severity
+from detectors.base import StrictModel
 
 CHANNEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class WebhookConfig(StrictModel):

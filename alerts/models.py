@@ -11,17 +11,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.access_types import LinkedEntry, RiskTier
+from detectors.access.types import LinkedEntry, RiskTier
+from detectors.behaviour.incidents import (
+    IncidentPhase as AlertPhase,  # one phase enum: an alert step is an incident step
+)
 
 __all__ = ["Alert", "AlertBase", "AlertEvent", "AlertPhase", "EntryAlertEvent", "LinkedEntry", "RiskTier", "Severity"]
 
 BoxList = tuple[float, float, float, float]
-
-
-class AlertPhase(StrEnum):
-    START = "start"
-    UPDATE = "update"
-    END = "end"
 
 
 class Severity(StrEnum):

@@ -7,10 +7,10 @@ import logging
 import time
 from collections.abc import Callable
 
-from alerts.channels import Channel, DeliveryError
+from alerts.delivery.channels import Channel, DeliveryError
+from alerts.delivery.push import should_push
 from alerts.lifecycle import LifecycleStore
 from alerts.models import Alert, AlertEvent, AlertPhase, Severity
-from alerts.push import should_push
 from alerts.snapshot import render_entry_snapshot, render_snapshot
 from alerts.store import AlertStore
 
@@ -57,7 +57,7 @@ class AlertService:
 
     async def _may_push(self, channel: Channel, event: Alert) -> bool:
         """Phone channels (those with a push policy) hear of an incident once, and again only if it gets worse."""
-        policy = getattr(channel, "push_policy", None)
+        policy = channel.push_policy
         if policy is None:
             return True
         last = await self.store.pushed_severity(event.alert_id, channel.name)
@@ -80,7 +80,7 @@ class AlertService:
         try:
             entry["attempts"] = await channel.send(event)
             entry["status"] = "delivered"
-            if getattr(channel, "push_policy", None) is not None:
+            if channel.push_policy is not None:
                 await self.store.mark_pushed(event.alert_id, channel.name, event.severity.value)
         except DeliveryError as exc:
             entry["status"] = "failed"

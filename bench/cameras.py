@@ -20,23 +20,22 @@ import asyncio
 import os
 import platform
 import re
-import sys
 import time
 import uuid
 from pathlib import Path
 
+from aiokafka import AIOKafkaProducer
+
+from detectors.vision.backend import Detector
+from detectors.vision.model import load_detector
+from streams.app import MAX_RECORD_BYTES, WORKER_ROLES
+from streams.config import CameraConfig, SiteConfig, load_config
+from streams.ingest import encode_jpeg, file_frames
+from streams.records import FrameHeader, encode_frame
+from streams.runtime import WorkerRuntime, kafka_bootstrap
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("YOLO_OFFLINE", "1")
-
-from aiokafka import AIOKafkaProducer  # noqa: E402
-
-from detectors.model import Detector, load_detector  # noqa: E402
-from streams.app import MAX_RECORD_BYTES, WORKER_ROLES  # noqa: E402
-from streams.config import CameraConfig, SiteConfig, load_config  # noqa: E402
-from streams.ingest import encode_jpeg, file_frames  # noqa: E402
-from streams.records import FrameHeader, encode_frame  # noqa: E402
-from streams.runtime import WorkerRuntime, kafka_bootstrap  # noqa: E402
+os.environ.setdefault("YOLO_OFFLINE", "1")  # never download weights or pip-install extras
 
 SHARED = ROOT.parent / "shared" / "clips"
 

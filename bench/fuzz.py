@@ -16,23 +16,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from streams.access_vendor import AccessFormatError  # noqa: E402
-from streams.config import ConfigError, config_from_text  # noqa: E402
-from streams.records import (  # noqa: E402
+from streams.access.vendor import AccessFormatError
+from streams.config import ConfigError, config_from_text
+from streams.records import (
     RecordError,
     decode_access_record,
     decode_alert_record,
     decode_frame,
     decode_track_frame,
 )
-from streams.stages import decode_jpeg  # noqa: E402
-from tests.fuzz.strategies import (  # noqa: E402
+from streams.stages.detect import decode_jpeg
+from tests.fuzz.strategies import (
     ACCESS_RECORDS,
     ALERT_RECORDS,
     CONFIG_TEXTS,
@@ -42,7 +39,9 @@ from tests.fuzz.strategies import (  # noqa: E402
     JPEG_BYTES,
     TRACK_RECORDS,
 )
-from tests.fuzz.test_decoders_fuzz import door_log_object, hikvision_body  # noqa: E402
+from tests.fuzz.test_decoders_fuzz import door_log_object, hikvision_body
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TARGETS: dict[str, tuple[st.SearchStrategy[Any], Callable[[Any], Any], type[Exception]]] = {
     "frame records": (FRAME_RECORDS, decode_frame, RecordError),

@@ -14,18 +14,16 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("YOLO_OFFLINE", "1")
+from detectors.config import OpenVinoModelConfig
+from detectors.vision.model import load_detector
+from detectors.vision.person_recall import load_labels
+from detectors.vision.slicing import SlicingConfig
+from streams.evaluation.people_eval import Variant, read_frames, report, run_variant
 
-from detectors.config import OpenVinoModelConfig  # noqa: E402
-from detectors.model import load_detector  # noqa: E402
-from detectors.person_recall import load_labels  # noqa: E402
-from detectors.slicing import SlicingConfig  # noqa: E402
-from streams.people_eval import Variant, read_frames, report, run_variant  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("YOLO_OFFLINE", "1")  # never download weights or pip-install extras
 
 VARIANTS = (
     Variant("whole frame, 1280 wide (default)", 1280, None),

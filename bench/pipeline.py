@@ -14,25 +14,24 @@ import argparse
 import asyncio
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("YOLO_OFFLINE", "1")
+from detectors.config import UltralyticsModelConfig
+from detectors.vision.backend import Detector
+from detectors.vision.model import load_detector
+from streams.agents import DETECT_BATCH
+from streams.app import WORKER_ROLES, Role
+from streams.config import CameraConfig, load_config
+from streams.evaluation.virat import virat_track_frames
+from streams.ingest import encode_jpeg, file_frames
+from streams.replay import Replayer, replay_stream_id
+from streams.runtime import WorkerRuntime, kafka_bootstrap
+from streams.sources import track_records, video_records
+from streams.stages.detect import decode_jpeg, jpeg_reduction
 
-from detectors.config import UltralyticsModelConfig  # noqa: E402
-from detectors.model import Detector, load_detector  # noqa: E402
-from streams.agents import DETECT_BATCH  # noqa: E402
-from streams.app import WORKER_ROLES, Role  # noqa: E402
-from streams.config import CameraConfig, load_config  # noqa: E402
-from streams.ingest import encode_jpeg, file_frames  # noqa: E402
-from streams.replay import Replayer, replay_stream_id  # noqa: E402
-from streams.runtime import WorkerRuntime, kafka_bootstrap  # noqa: E402
-from streams.sources import track_records, video_records  # noqa: E402
-from streams.stages import decode_jpeg, jpeg_reduction  # noqa: E402
-from streams.virat import virat_track_frames  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("YOLO_OFFLINE", "1")  # never download weights or pip-install extras
 
 SHARED = ROOT.parent / "shared"
 
@@ -122,7 +121,7 @@ async def end_to_end(config, clip: Path, fps: float, limit: int, detector: Detec
 
 
 async def paced_alert_latency(config, detector: Detector, bootstrap: str):
-    from streams.composite import compose_person_at_car
+    from streams.evaluation.composite import compose_person_at_car
 
     clip = compose_person_at_car(
         Path("/tmp/sentinel-bench-person-at-car.mp4"),

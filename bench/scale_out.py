@@ -27,18 +27,17 @@ import uuid
 from pathlib import Path
 from urllib.request import urlopen
 
+import yaml
+from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
+
+from streams.app import MAX_RECORD_BYTES
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.records import decode_frame, encode_frame
+from streams.sources import video_records
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("YOLO_OFFLINE", "1")
-
-import yaml  # noqa: E402
-from aiokafka import AIOKafkaProducer  # noqa: E402
-from aiokafka.partitioner import DefaultPartitioner  # noqa: E402
-
-from streams.app import MAX_RECORD_BYTES  # noqa: E402
-from streams.broker import EmbeddedBroker, free_port  # noqa: E402
-from streams.records import decode_frame, encode_frame  # noqa: E402
-from streams.sources import video_records  # noqa: E402
+os.environ.setdefault("YOLO_OFFLINE", "1")  # never download weights or pip-install extras
 
 CLIP = ROOT.parent / "shared" / "clips" / "street_people_1080p.mp4"
 SENTINEL = Path(sys.executable).parent / "sentinel"

@@ -18,18 +18,16 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("YOLO_OFFLINE", "1")
+from streams.kafka.broker import free_port
 
-from streams.broker import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("YOLO_OFFLINE", "1")  # never download weights or pip-install extras
 
 SHARED = ROOT.parent / "shared"
 HEADER = (
@@ -82,8 +80,8 @@ def scrape(port: int) -> dict[str, float]:
 
 def write_config(path: Path, cameras: int, fps: float, port: int) -> None:
     from detectors.config import OpenVinoModelConfig
-    from detectors.model import load_detector
-    from streams.composite import compose_person_at_car
+    from detectors.vision.model import load_detector
+    from streams.evaluation.composite import compose_person_at_car
 
     composite = compose_person_at_car(
         Path("/tmp/sentinel-soak-person-at-car.mp4"),

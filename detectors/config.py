@@ -5,16 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from detectors.base import StrictModel
+from detectors.behaviour.zones import validate_polygon
 from detectors.types import ObjectClass
-from detectors.zones import validate_polygon
-
-
-class StrictModel(BaseModel):
-    """Unknown keys are an error, so a typo in site.yaml never silently falls back to a default."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ModelBase(StrictModel):

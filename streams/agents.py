@@ -15,11 +15,10 @@ from alerts.models import AlertEvent, StreamEnd
 from alerts.service import AlertService
 from alerts.store import AlertStore
 from detectors.types import TrackFrame
-from streams.access_agents import AccessServices, register_access_agent
+from streams.access.agent import AccessServices, register_access_agent
 from streams.app import Role
-from streams.checkpoints import Position, StageCheckpoints, position_of
-from streams.correlate import AlertLinker
-from streams.observability import Metrics
+from streams.ops.observability import Metrics
+from streams.ops.retry import retry_transient
 from streams.records import (
     DeadLetter,
     RecordError,
@@ -28,9 +27,9 @@ from streams.records import (
     decode_track_frame,
     encode_model,
 )
-from streams.retry import retry_transient
-from streams.rule_stage import RuleStage
-from streams.stages import DetectStage, DuplicateRecord, FrameShed
+from streams.stages.checkpoints import Position, StageCheckpoints, position_of
+from streams.stages.detect import DetectStage, DuplicateRecord, FrameShed
+from streams.stages.rules import RuleStage
 from streams.topics import TopicNames
 
 logger = logging.getLogger(__name__)
@@ -55,7 +54,6 @@ class WorkerServices:
     metrics: Metrics = field(default_factory=Metrics)
     checkpoints: dict[Role, StageCheckpoints] = field(default_factory=dict)
     access: AccessServices | None = None
-    linker: AlertLinker | None = None  # links car-park alerts to risky door entries (rules role)
 
 
 def _raw_topic(app: faust.App, name: str) -> Any:
@@ -162,7 +160,7 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
 
         async def apply_rules(event: Any, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
             try:
-                return [await link(output) for output in rule_stage.process(frame)]
+                return await rule_stage.process_linked(frame)
             except DuplicateRecord as exc:
                 logger.info("rules skipped a repeat: %s", exc)
             except RecordError as exc:
@@ -171,15 +169,6 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
                 logger.exception("rules failed on %s@%s", event.message.partition, event.message.offset)
                 await dead_letter("rules", f"{type(exc).__name__}: {exc}", event)
             return []
-
-        async def link(output: AlertEvent | StreamEnd) -> AlertEvent | StreamEnd:
-            if services.linker is None or not isinstance(output, AlertEvent):
-                return output
-            try:
-                return await services.linker.link(output)
-            except Exception as exc:  # an unlinked alert beats a lost one
-                logger.warning("alert %s sent unlinked: entry ledger unavailable (%s)", output.alert_id, exc)
-                return output
 
     if Role.ACCESS in roles and services.access is not None:
         register_access_agent(app, access_topic, alerts_topic, services.access, metrics, dead_letter)

@@ -12,7 +12,7 @@ import faust
 import faust.transport.drivers.aiokafka as faust_aiokafka
 
 from streams.config import SiteConfig
-from streams.kafka_security import faust_credentials
+from streams.kafka.security import faust_credentials
 
 logger = logging.getLogger(__name__)
 

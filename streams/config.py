@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from alerts.config import AlertsConfig
+from detectors.base import StrictModel
+from detectors.behaviour.risk import RiskConfig, ScheduleWindow
+from detectors.behaviour.zones import validate_polygon
 from detectors.config import (
     CasingConfig,
     ContinuityConfig,
@@ -25,19 +28,13 @@ from detectors.config import (
     OpenVinoModelConfig,
     TrackerConfig,
 )
-from detectors.pose import PoseConfig
-from detectors.risk import RiskConfig, ScheduleWindow
-from detectors.slicing import SlicingConfig
-from detectors.zones import validate_polygon
-from streams.access_config import AccessConfig
+from detectors.vision.pose import PoseConfig
+from detectors.vision.slicing import SlicingConfig
+from streams.access.config import AccessConfig
 
 logger = logging.getLogger(__name__)
 
 CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class KafkaConfig(StrictModel):

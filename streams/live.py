@@ -10,12 +10,12 @@ import uuid
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from streams.admin import ensure_topics
 from streams.app import MAX_RECORD_BYTES
 from streams.config import CameraConfig, SiteConfig
 from streams.ingest import DropOldestBuffer, LiveCapture, encode_jpeg
-from streams.kafka_security import aiokafka_options
-from streams.observability import Metrics
+from streams.kafka.admin import ensure_topics
+from streams.kafka.security import aiokafka_options
+from streams.ops.observability import Metrics
 from streams.records import FrameHeader, encode_frame
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from alerts.models import AlertEvent, EntryAlertEvent, StreamEnd
-from detectors.access_types import AccessEvent, AccessStreamEnd
+from detectors.access.types import AccessEvent, AccessStreamEnd
 from detectors.types import TrackFrame
 
 FRAME_MAGIC = b"SNF1"

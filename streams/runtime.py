@@ -11,51 +11,34 @@ from types import TracebackType
 import faust
 import redis.asyncio as aioredis
 
-from alerts.ack_tokens import AckTokens
-from alerts.channels import Channel, WebhookChannel
-from alerts.entry_ledger import EntryLedger
-from alerts.escalation import Escalator
+from alerts.access.entry_ledger import EntryLedger
+from alerts.access.watchlist import WatchList
+from alerts.delivery.channels import Channel
+from alerts.delivery.escalation import Escalator
+from alerts.delivery.registry import build_channels
 from alerts.lifecycle import LifecycleStore
-from alerts.push import MqttChannel, NtfyChannel
 from alerts.service import AlertService
 from alerts.store import AlertStore
-from alerts.watchlist import WatchList
-from alerts.webpush import PushSubscriptions, WebPushChannel
-from detectors.entry_rules import EntryRules
-from detectors.model import Detector, load_detector
-from streams.access_agents import AccessServices
-from streams.admin import ensure_topics
+from detectors.access.entry_rules import EntryRules
+from detectors.vision.backend import Detector
+from detectors.vision.model import load_detector
+from streams.access.agent import AccessServices
 from streams.agents import WorkerServices, register_agents
 from streams.app import Role, create_app
-from streams.broker import EmbeddedBroker
-from streams.checkpoints import StageCheckpoints, Stateful
 from streams.config import SiteConfig
-from streams.correlate import AlertLinker
-from streams.observability import Metrics, faust_lag
-from streams.rule_stage import RuleStage
-from streams.stages import DetectStage
+from streams.kafka.admin import ensure_topics
+from streams.kafka.broker import EmbeddedBroker
+from streams.ops.observability import Metrics, faust_lag
+from streams.stages.checkpoints import StageCheckpoints, Stateful
+from streams.stages.detect import DetectStage
+from streams.stages.linking import AlertLinker
+from streams.stages.rules import RuleStage
 
 logger = logging.getLogger(__name__)
 
 
 class RedisUnavailable(RuntimeError):
     pass
-
-
-def build_channels(config: SiteConfig, store: AlertStore) -> list[Channel]:
-    """The configured delivery channels: webhooks, MQTT, ntfy, Web Push."""
-    alerts = config.alerts
-    console_url = str(alerts.console.public_url) if alerts.console.public_url else None
-    channels: list[Channel] = [WebhookChannel(w) for w in alerts.webhooks]
-    if alerts.mqtt is not None:
-        channels.append(MqttChannel(alerts.mqtt, config.site_id, console_url))
-    if alerts.ntfy is not None:
-        tokens = AckTokens(store.redis, alerts.console.session_ttl_s, store.prefix)
-        channels.append(NtfyChannel(alerts.ntfy, tokens))
-    if alerts.webpush is not None:
-        subscriptions = PushSubscriptions(store.redis, store.prefix)
-        channels.append(WebPushChannel(alerts.webpush, subscriptions, console_url))
-    return channels
 
 
 @contextlib.contextmanager
@@ -133,9 +116,9 @@ class WorkerRuntime:
             )
         if Role.RULES in self.roles or Role.ACCESS in self.roles:
             ledger = EntryLedger(store.redis, self.config.alerts.retention_s, store.prefix)
-            linker = services.linker = AlertLinker(ledger, self.config)
+            linker = AlertLinker(ledger, self.config)
         if Role.RULES in self.roles:
-            services.rules = RuleStage(self.config)
+            services.rules = RuleStage(self.config, linker)
         if Role.ACCESS in self.roles:
             services.access = AccessServices(
                 site_id=self.config.site_id,
@@ -161,7 +144,7 @@ class WorkerRuntime:
             if services.access is not None:
                 services.access.checkpoints = services.checkpoints.get(Role.ACCESS)
         if Role.DELIVER in self.roles:
-            channels = build_channels(self.config, store) + self.extra_channels
+            channels = build_channels(self.config.alerts, self.config.site_id, store) + self.extra_channels
             lifecycle = LifecycleStore(store.redis, self.config.alerts.retention_s, store.prefix)
             service = services.alerts = AlertService(
                 store,

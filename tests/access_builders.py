@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from detectors.access_types import AccessEvent, AccessResult, PersonRefs
+from detectors.access.types import AccessEvent, AccessResult, PersonRefs
 
 SHANGHAI = timezone(timedelta(hours=8))
 NIGHT_1AM = datetime(2026, 11, 24, 1, 0, tzinfo=SHANGHAI).timestamp()  # 01:00 local, the real case's hour

@@ -19,10 +19,10 @@ from pydantic import ValidationError
 
 from alerts.ack_tokens import AckTokens
 from alerts.console.auth import ConsoleAuth, LoginRefused, Session
+from alerts.delivery.webpush import PushSubscription, PushSubscriptions
 from alerts.lifecycle import Action, LifecycleStore, Role
 from alerts.store import AlertStore, parse_alert
 from alerts.web_site import WebSite
-from alerts.webpush import PushSubscription, PushSubscriptions
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Hypothesis strategies for malformed inputs: random bytes, valid records with parts broken, random JSON/YAML.
 
-Shared by the fuzz tests (bounded example counts, in CI) and `bench/fuzz.py` (10,000 inputs per decoder).
+Shared by the fuzz tests (bounded example counts, in CI) and `python -m bench.fuzz` (10,000 inputs per decoder).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 RecordError is what the agents turn into a dead letter; ConfigError is what the CLI prints. Any other exception
 would crash a worker or print a traceback, so it fails these tests. Example counts are bounded for CI;
-`bench/fuzz.py` runs 10,000 inputs per decoder.
+`python -m bench.fuzz` runs 10,000 inputs per decoder.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detectors.access_types import AccessEvent
+from detectors.access.types import AccessEvent
 from detectors.types import TrackFrame
-from streams.access_config import AccessConfig
-from streams.access_generic import parse_access_object
-from streams.access_hikvision import parse_hikvision
-from streams.access_vendor import AccessFormatError, AccessNormaliser
+from streams.access.config import AccessConfig
+from streams.access.generic import parse_access_object
+from streams.access.hikvision import parse_hikvision
+from streams.access.vendor import AccessFormatError, AccessNormaliser
 from streams.config import ConfigError, SiteConfig, config_from_text
 from streams.records import RecordError, decode_access_record, decode_alert_record, decode_frame, decode_track_frame
-from streams.stages import decode_jpeg
+from streams.stages.detect import decode_jpeg
 from tests.fuzz.strategies import (
     ACCESS_RECORDS,
     ALERT_RECORDS,

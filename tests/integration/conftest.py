@@ -18,10 +18,10 @@ import yaml
 from click.testing import CliRunner, Result
 
 from detectors.config import OpenVinoModelConfig
-from detectors.model import load_detector
-from streams.broker import EmbeddedBroker
-from streams.cli import main
-from streams.composite import Composite, compose_person_at_car
+from detectors.vision.model import load_detector
+from streams.cli.main import main
+from streams.evaluation.composite import Composite, compose_person_at_car
+from streams.kafka.broker import EmbeddedBroker
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"

@@ -16,11 +16,11 @@ import aiohttp
 import cv2
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from alerts.access.watchlist import WatchEntry, WatchList
 from alerts.models import EntryAlertEvent
-from alerts.watchlist import WatchEntry, WatchList
-from streams.access_publish import AccessPublisher
-from streams.access_receiver import AccessReceiver
-from streams.access_vendor import pseudonym_key, pseudonymise
+from streams.access.publish import AccessPublisher
+from streams.access.receiver import AccessReceiver
+from streams.access.vendor import pseudonym_key, pseudonymise
 from streams.app import Role
 from streams.config import SiteConfig, load_config
 from streams.ingest import read_frame

@@ -15,13 +15,13 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from alerts.entry_ledger import EntryLedger
+from alerts.access.entry_ledger import EntryLedger
 from alerts.models import AlertEvent, AlertPhase, LinkedEntry
-from streams.cli import main
+from streams.cli.main import main
 from streams.config import load_config
-from streams.correlate import AlertLinker
 from streams.records import DeadLetter
 from streams.runtime import make_store
+from streams.stages.linking import AlertLinker
 from tests.access_builders import HikvisionEventBuilder
 from tests.alert_builders import alert_event
 from tests.integration.conftest import VIRAT

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import redis.asyncio as aioredis
 
-from alerts.channels import MemoryChannel, WebhookChannel
 from alerts.config import WebhookConfig
+from alerts.delivery.channels import MemoryChannel, WebhookChannel
 from alerts.models import AlertEvent, AlertPhase
 from alerts.service import AlertService
 from alerts.store import AlertStore

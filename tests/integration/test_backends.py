@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from detectors.config import OpenVinoModelConfig, UltralyticsModelConfig
-from detectors.model import ModelLoadError, load_detector
 from detectors.types import Detection
+from detectors.vision.backend import ModelLoadError
+from detectors.vision.model import load_detector
 from streams.ingest import file_frames
 from tests.integration.conftest import CLIPS, MODEL
 

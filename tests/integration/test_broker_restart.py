@@ -13,7 +13,7 @@ from urllib.request import urlopen
 
 from aiokafka import AIOKafkaConsumer
 
-from streams.broker import EmbeddedBroker, free_port
+from streams.kafka.broker import EmbeddedBroker, free_port
 from tests.integration.conftest import CLIPS, SENTINEL, wait_until
 
 

@@ -16,7 +16,7 @@ from urllib.request import urlopen
 from playwright.sync_api import Page, expect, sync_playwright
 
 from alerts.console.auth import hash_password
-from streams.broker import free_port
+from streams.kafka.broker import free_port
 from tests.integration.conftest import SENTINEL, virat_tracks
 
 CHROMIUM = "/usr/bin/chromium"

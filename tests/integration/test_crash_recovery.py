@@ -27,7 +27,7 @@ from urllib.request import urlopen
 from aiokafka import AIOKafkaProducer
 
 from streams.app import MAX_RECORD_BYTES
-from streams.broker import free_port
+from streams.kafka.broker import free_port
 from streams.sources import track_records, video_records
 from tests.integration.conftest import SENTINEL, Site, person_at_car_clip, virat_tracks, wait_until
 

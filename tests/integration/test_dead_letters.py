@@ -8,7 +8,7 @@ import time
 import cv2
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from detectors.model import load_detector
+from detectors.vision.model import load_detector
 from streams.app import WORKER_ROLES
 from streams.config import load_config
 from streams.ingest import read_frame

@@ -10,8 +10,8 @@ from pathlib import Path
 import redis
 from aiokafka import AIOKafkaProducer
 
-from streams.admin import ensure_topics
 from streams.config import load_config
+from streams.kafka.admin import ensure_topics
 from streams.records import DeadLetter, encode_model
 from tests.integration.conftest import SENTINEL, wait_until
 from tests.integration.test_alert_store import event

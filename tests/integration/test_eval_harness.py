@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from streams.cli import main
+from streams.cli.main import main
 from tests.integration.conftest import VIRAT
 
 

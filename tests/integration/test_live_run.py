@@ -13,7 +13,7 @@ from urllib.request import urlopen
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from streams.broker import free_port
+from streams.kafka.broker import free_port
 from streams.records import decode_track_frame
 from tests.integration.conftest import CLIPS, SENTINEL
 

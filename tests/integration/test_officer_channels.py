@@ -11,12 +11,12 @@ from typing import Any
 import aiomqtt
 
 from alerts.ack_tokens import AckTokens
-from alerts.channels import WebhookChannel
 from alerts.config import EscalationConfig, EscalationLevel, MqttConfig, NtfyConfig, WebhookConfig
-from alerts.escalation import Escalator
+from alerts.delivery.channels import WebhookChannel
+from alerts.delivery.escalation import Escalator
+from alerts.delivery.push import MqttChannel, NtfyChannel
 from alerts.lifecycle import Action, AlertState, LifecycleStore, Role
 from alerts.models import AlertPhase, Severity
-from alerts.push import MqttChannel, NtfyChannel
 from alerts.service import AlertService
 from streams.config import load_config
 from streams.runtime import make_store

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from detectors.config import OpenVinoModelConfig
-from detectors.model import load_detector
-from detectors.person_recall import Score, load_labels
-from detectors.slicing import SlicingConfig
-from streams.cli import main
-from streams.people_eval import Variant, read_frames, run_variant
+from detectors.vision.model import load_detector
+from detectors.vision.person_recall import Score, load_labels
+from detectors.vision.slicing import SlicingConfig
+from streams.cli.main import main
+from streams.evaluation.people_eval import Variant, read_frames, run_variant
 from tests.integration.conftest import CLIPS, MODEL
 
 LABELS = Path(__file__).resolve().parents[1] / "data" / "person_labels.json"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import cv2
 
-from detectors.model import load_detector
-from detectors.pose import SHARED_POSE_MODEL, PoseConfig, WristFinder
+from detectors.vision.model import load_detector
+from detectors.vision.pose import SHARED_POSE_MODEL, PoseConfig, WristFinder
 from streams.config import SiteConfig
 from streams.ingest import read_frame
 from streams.records import FrameHeader
-from streams.stages import DetectStage
+from streams.stages.detect import DetectStage
 from tests.integration.conftest import CLIPS, MODEL, person_at_car_clip
 
 

@@ -9,10 +9,10 @@ import time
 import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from alerts.channels import MemoryChannel
+from alerts.delivery.channels import MemoryChannel
 from streams.app import Role
-from streams.broker import free_port
 from streams.config import load_config
+from streams.kafka.broker import free_port
 from streams.records import encode_model
 from streams.runtime import WorkerRuntime
 from tests.integration.test_alert_store import event

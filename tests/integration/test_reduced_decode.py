@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 
 from detectors.config import OpenVinoModelConfig
-from detectors.model import load_detector
+from detectors.vision.model import load_detector
 from streams.ingest import read_frame
-from streams.stages import scale_detection
+from streams.stages.detect import scale_detection
 from tests.integration.conftest import CLIPS, MODEL
 
 

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
 from streams.app import MAX_RECORD_BYTES
-from streams.broker import free_port
+from streams.kafka.broker import free_port
 from streams.sources import video_records
 from tests.integration.conftest import CLIPS, SENTINEL, wait_until
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from alerts.watchlist import WatchEntry, WatchList
+from alerts.access.watchlist import WatchEntry, WatchList
 from streams.config import load_config
 from streams.runtime import make_store
 
@@ -79,8 +79,8 @@ def test_http_api_adds_lists_removes_with_admin_token_only(make_site: Any) -> No
     import aiohttp
     from aiohttp import web
 
-    from streams.access_vendor import pseudonym_key
-    from streams.watchlist_api import WatchListApi
+    from streams.access.vendor import pseudonym_key
+    from streams.access.watchlist_api import WatchListApi
 
     config = load_config(make_site(access={"pseudonym_key": "api-key"}).path)
 

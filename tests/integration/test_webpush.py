@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from alerts.config import WebPushConfig
+from alerts.delivery.webpush import PushSubscription, PushSubscriptions, WebPushChannel, generate_vapid_keys
 from alerts.lifecycle import LifecycleStore
 from alerts.models import AlertPhase, Severity
 from alerts.service import AlertService
-from alerts.webpush import PushSubscription, PushSubscriptions, WebPushChannel, generate_vapid_keys
 from streams.config import load_config
 from streams.runtime import make_store
 from tests.alert_builders import alert_event

@@ -13,16 +13,17 @@ import pytest
 from alerts.models import AlertEvent
 from detectors.config import OpenVinoModelConfig
 from detectors.geometry import Box
-from detectors.model import Detector, load_detector
-from detectors.mosaic import crop_window, pack, unpack, window_side
 from detectors.types import Detection, ObjectClass, TrackFrame
-from streams.composite import compose_person_at_car
+from detectors.vision.backend import Detector
+from detectors.vision.model import load_detector
+from detectors.vision.mosaic import crop_window, pack, unpack, window_side
 from streams.config import CameraConfig, SiteConfig
+from streams.evaluation.composite import compose_person_at_car
 from streams.ingest import read_frame
 from streams.records import FrameHeader, decode_frame
-from streams.rule_stage import RuleStage
 from streams.sources import video_records
-from streams.stages import DetectStage
+from streams.stages.detect import DetectStage
+from streams.stages.rules import RuleStage
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 MODEL = SHARED / "models" / "yolo11n_int8_openvino_model"

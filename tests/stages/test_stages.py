@@ -10,12 +10,12 @@ import cv2
 import pytest
 
 from alerts.models import AlertEvent, AlertPhase, StreamEnd
-from detectors.model import load_detector
+from detectors.vision.model import load_detector
 from streams.config import CameraConfig, SiteConfig
 from streams.ingest import read_frame
 from streams.records import FrameHeader, RecordError
-from streams.rule_stage import RuleStage
-from streams.stages import DetectStage, DuplicateRecord, FrameShed
+from streams.stages.detect import DetectStage, DuplicateRecord, FrameShed
+from streams.stages.rules import RuleStage
 from tests.builders import CAR_BOX, SceneBuilder, car, person_at
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 
-from detectors.access_types import AccessResult
-from streams.access_config import AccessConfig
-from streams.access_generic import parse_access_object
-from streams.access_hikvision import parse_hikvision
-from streams.access_vendor import AccessFormatError, AccessNormaliser, PayloadTooLarge, UnknownDevice
+from detectors.access.types import AccessResult
+from streams.access.config import AccessConfig
+from streams.access.generic import parse_access_object
+from streams.access.hikvision import parse_hikvision
+from streams.access.vendor import AccessFormatError, AccessNormaliser, PayloadTooLarge, UnknownDevice
 from tests.access_builders import HikvisionEventBuilder
 
 CONFIG = AccessConfig.model_validate(

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from detectors.casing import CasingRule
+from detectors.behaviour.casing import CasingRule
+from detectors.behaviour.incidents import IncidentPhase, LoiterIncidentEvent
 from detectors.config import CasingConfig, LoiterConfig
 from detectors.geometry import Box
-from detectors.incidents import IncidentPhase, LoiterIncidentEvent
 from tests.builders import SceneBuilder, car, person_at
 
 CARS = [car(100 + i, Box(x1=100 + 250 * i, y1=300, x2=300 + 250 * i, y2=400)) for i in range(4)]

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from streams.config import KafkaConfig, RedisConfig
-from streams.kafka_security import aiokafka_options, faust_credentials, kafka_python_options
+from streams.kafka.security import aiokafka_options, faust_credentials, kafka_python_options
 
 
 def kafka(**overrides: object) -> KafkaConfig:

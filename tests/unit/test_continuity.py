@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from detectors.behaviour.continuity import PersonContinuity, VehicleContinuity
+from detectors.behaviour.incidents import IncidentPhase
+from detectors.behaviour.loitering import LoiterRule
 from detectors.config import ContinuityConfig, LoiterConfig
-from detectors.continuity import PersonContinuity, VehicleContinuity
-from detectors.incidents import IncidentPhase
-from detectors.loitering import LoiterRule
 from detectors.types import ObjectClass
 from tests.builders import CAR_BOX, SceneBuilder, car, person_at
 

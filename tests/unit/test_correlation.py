@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.access_types import LinkedEntry, RiskTier
-from detectors.correlation import correlate
-from detectors.entry_config import CorrelationConfig
+from detectors.access.correlation import correlate
+from detectors.access.entry_config import CorrelationConfig
+from detectors.access.types import LinkedEntry, RiskTier
 
 START = 1_800_000_000.0
 CONFIG = CorrelationConfig(window_s=900, slack_s=30)

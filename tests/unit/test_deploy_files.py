@@ -69,7 +69,7 @@ def test_example_site_config_is_valid() -> None:
 
 
 def test_example_access_config_and_door_log_are_valid() -> None:
-    from streams.access_log import DoorLog
+    from streams.access.door_log import DoorLog
 
     config = load_config(DEPLOY / "examples" / "site-access.yaml")
     assert config.access.doors and config.access.devices

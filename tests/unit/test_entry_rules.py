@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.access_types import AccessResult
-from detectors.entry_config import EntryRulesConfig, NightSchedule
-from detectors.entry_rules import EntryRules, WatchHit
+from detectors.access.entry_config import EntryRulesConfig, NightSchedule
+from detectors.access.entry_rules import EntryRules, WatchHit
+from detectors.access.types import AccessResult
 from tests.access_builders import AFTERNOON, NIGHT_1AM, access_event
 
 RED_HIT = WatchHit(tier="red", label="Suspect A", reason="case 113", matched_by="employee")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.models import AlertEvent
-from streams.evaluate import ScenarioResult, score
+from streams.evaluation.rules_eval import ScenarioResult, score
 from tests.alert_builders import alert_event
 
 T0 = 1_795_000_000.0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from alerts.models import AlertPhase
+from detectors.behaviour.loitering import LoiterRule
 from detectors.config import LoiterConfig
-from detectors.loitering import LoiterRule
-from streams.alerting import alert_from_incident, risk_scored
 from streams.config import CameraConfig, SiteConfig
+from streams.stages.assembly import alert_from_incident, risk_scored
 from tests.builders import CAR_BOX, SceneBuilder, car, person_at
 
 FOOT = (CAR_BOX.x2 + 10, CAR_BOX.y2)  # beside the car's right side

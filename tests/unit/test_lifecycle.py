@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from alerts.config import EscalationConfig, EscalationLevel, PushPolicy
-from alerts.escalation import due_level
+from alerts.delivery.escalation import due_level
+from alerts.delivery.push import should_push
 from alerts.lifecycle import Action, AlertState, LifecycleState, Role, decide
 from alerts.models import AlertPhase, Severity
-from alerts.push import should_push
 from tests.alert_builders import alert_event
 
 S = AlertState

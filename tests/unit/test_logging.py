@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streams.logsetup import setup_logging
+from streams.ops.logsetup import setup_logging
 
 
 @pytest.fixture

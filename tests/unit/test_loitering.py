@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from detectors.behaviour.incidents import EndReason, IncidentPhase
+from detectors.behaviour.loitering import LoiterRule
 from detectors.config import LoiterConfig
 from detectors.geometry import Box
-from detectors.incidents import EndReason, IncidentPhase
-from detectors.loitering import LoiterRule
 from tests.builders import CAR_BOX, SceneBuilder, car, person_at
 
 CONFIG = LoiterConfig()  # defaults: 30 s dwell, 3 s stationary window, 4 s gap tolerance

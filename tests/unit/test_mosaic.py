@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from detectors.geometry import Box
-from detectors.mosaic import (
+from detectors.types import Detection, ObjectClass
+from detectors.vision.mosaic import (
     GUTTER,
     STRIDE,
     crop_window,
@@ -16,7 +17,6 @@ from detectors.mosaic import (
     window_side,
     with_carried,
 )
-from detectors.types import Detection, ObjectClass
 
 INPUT = 640
 FRAME = (640, 360)  # a 1280x720 camera decoded at half size

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from detectors.config import MotionConfig
-from detectors.motion import MotionGate
+from detectors.vision.motion import MotionGate
 
 RNG = np.random.default_rng(7)
 # A textured 1280x720 background (smoothed noise), like asphalt and parked cars, not a flat test card.

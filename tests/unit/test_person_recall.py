@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from detectors.geometry import Box
-from detectors.person_recall import FrameLabels, Score, load_labels, score_frame
 from detectors.types import Detection, ObjectClass
+from detectors.vision.person_recall import FrameLabels, Score, load_labels, score_frame
 
 LABELS = Path(__file__).resolve().parents[1] / "data" / "person_labels.json"
 TALL = [100, 100, 140, 200]  # 100 px tall

@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 import pytest
 
-from detectors.risk import IncidentFacts, RiskConfig, ScheduleWindow, assess
+from detectors.behaviour.risk import IncidentFacts, RiskConfig, ScheduleWindow, assess
 from tests.access_builders import AFTERNOON, NIGHT_1AM, SHANGHAI
 
 CONFIG = RiskConfig()
@@ -64,8 +64,8 @@ def test_tiers_are_configurable() -> None:
 
 
 def test_named_zone_gives_the_alert_its_name_and_its_hours() -> None:
-    from streams.alerting import risk_scored
     from streams.config import SiteConfig
+    from streams.stages.assembly import risk_scored
     from tests.alert_builders import alert_event
 
     zones = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from detectors.geometry import Box
-from detectors.slicing import SlicingConfig, merge, shifted, tiles
 from detectors.types import Detection, ObjectClass
+from detectors.vision.slicing import SlicingConfig, merge, shifted, tiles
 
 
 @pytest.mark.parametrize(("rows", "cols", "overlap"), [(2, 2, 0.2), (1, 3, 0.25), (3, 2, 0.0)])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from streams.admin import _new_topic
 from streams.config import KafkaConfig
+from streams.kafka.admin import _new_topic
 from streams.topics import TopicNames
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from detectors.behaviour.incidents import IncidentPhase, LoiterIncidentEvent
 from detectors.geometry import Box
-from detectors.incidents import IncidentPhase, LoiterIncidentEvent
 from detectors.types import ObjectClass
-from streams.alerting import alert_from_incident
-from streams.virat import ViratFormatError, virat_track_frames
+from streams.evaluation.virat import ViratFormatError, virat_track_frames
+from streams.stages.assembly import alert_from_incident
 
 
 def test_virat_lines_become_track_frames(tmp_path: Path) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from detectors.behaviour.incidents import IncidentPhase
+from detectors.behaviour.loitering import LoiterRule
+from detectors.behaviour.zones import contains
 from detectors.config import LoiterConfig
-from detectors.incidents import IncidentPhase
-from detectors.loitering import LoiterRule
-from detectors.zones import contains
 from streams.config import ConfigError, load_config
 from tests.builders import CAR_BOX, SceneBuilder, car, person_at
 

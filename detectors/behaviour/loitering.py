@@ -1,0 +1,215 @@
+"""Rule v1: a person whose foot point stays near a parked car for the dwell threshold raises one incident.
+
+Runs on event time only (frame capture timestamps), so a replay at any speed yields the same events.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections import deque
+from dataclasses import dataclass
+
+from detectors.behaviour.incidents import EndReason, IncidentPhase, LoiterIncidentEvent
+from detectors.behaviour.vehicles import StationaryVehicles, parked_car_zones
+from detectors.config import LoiterConfig
+from detectors.geometry import Box
+from detectors.types import ObjectClass, TrackedObject, TrackFrame
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Stay:
+    """A person's presence at one car; becomes an incident once the dwell passes the threshold."""
+
+    person_id: int
+    vehicle_id: int
+    started_at: float
+    last_near: float
+    person_box: Box
+    vehicle_box: Box
+    frame_seq: int
+    dwell: float = 0.0
+    alerted: bool = False
+    emitted_dwell: float = 0.0
+    ended_at: float | None = None
+    hand_s: float = 0.0  # time a wrist was seen at the car's door height (pose evidence)
+    last_look: float | None = None
+    hand_reported: bool = False
+
+
+class LoiterRule:
+    """Loitering-at-car state for one camera stream."""
+
+    def __init__(self, config: LoiterConfig, camera_id: str) -> None:
+        self.config = config
+        self.camera_id = camera_id
+        self._stream_id: str | None = None
+        self._last_ts: float | None = None
+        self._frame_size = (1, 1)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._vehicles = StationaryVehicles(
+            self.config.stationary_window_s, self.config.stationary_max_shift_ratio, self.config.vehicle_forget_s
+        )
+        self._stays: dict[tuple[int, int], _Stay] = {}
+        self._scores: dict[int, tuple[float, deque[float]]] = {}  # person -> (last seen, recent scores)
+        self._last_ts = None
+
+    def process(self, frame: TrackFrame) -> list[LoiterIncidentEvent]:
+        """Advance the rule by one frame; returns the incident events this frame caused."""
+        events: list[LoiterIncidentEvent] = []
+        if frame.stream_id != self._stream_id:
+            if self._stream_id is not None and self._last_ts is not None:
+                events.extend(self.finish())
+                logger.info("camera %s: new stream %s, rule state reset", self.camera_id, frame.stream_id)
+            self._stream_id = frame.stream_id
+            self._reset()
+        if self._last_ts is not None and frame.ts < self._last_ts:
+            logger.warning(
+                "camera %s: frame %s goes back in time (%.3f < %.3f), skipped",
+                self.camera_id,
+                frame.seq,
+                frame.ts,
+                self._last_ts,
+            )
+            return events
+        self._last_ts = frame.ts
+        self._frame_size = (frame.width, frame.height)
+        if frame.end_of_stream:
+            return events + self.finish()
+
+        self._vehicles.update(frame.ts, [o for o in frame.objects if o.is_vehicle])
+        near = self._near_pairs(frame)
+        for (pid, vid), (person, vehicle_box) in near.items():
+            events.extend(self._observe_near(frame, pid, vid, person, vehicle_box))
+        events.extend(self._close_absent(frame.ts, set(near)))
+        horizon = frame.ts - max(self.config.gap_tolerance_s, self.config.reopen_within_s)
+        self._scores = {pid: entry for pid, entry in self._scores.items() if entry[0] >= horizon}
+        return events
+
+    def finish(self) -> list[LoiterIncidentEvent]:
+        """End every open incident: the stream is over (replay end, camera removed)."""
+        events = []
+        for stay in self._stays.values():
+            if stay.alerted and stay.ended_at is None:
+                events.append(self._event(stay, IncidentPhase.END, stay.last_near, EndReason.STREAM_ENDED))
+        self._stays.clear()
+        return events
+
+    def _near_pairs(self, frame: TrackFrame) -> dict[tuple[int, int], tuple[TrackedObject, Box]]:
+        size = (frame.width, frame.height)
+        parked = parked_car_zones(self._vehicles, self.config.margin_ratio, self.config.parking_area, size)
+        pairs: dict[tuple[int, int], tuple[TrackedObject, Box]] = {}
+        for person in frame.objects:
+            if person.cls is not ObjectClass.PERSON or not self._trusted(person.track_id, person.confidence):
+                continue
+            foot = person.box.foot_point()
+            for vid, box, zone in parked:
+                if zone.contains(foot):
+                    pairs[(person.track_id, vid)] = (person, box)
+        return pairs
+
+    def _has_open_alert(self, person_id: int) -> bool:
+        """One alert per person at a time: standing between two parked cars is one incident, not two."""
+        return any(s.alerted and s.ended_at is None for s in self._stays.values() if s.person_id == person_id)
+
+    def _trusted(self, person_id: int, score: float) -> bool:
+        """Frigate-style: judge a track by the median of its recent scores, not by one detection."""
+        _, scores = self._scores.get(person_id) or (0.0, deque(maxlen=self.config.score_history))
+        scores.append(score)
+        self._scores[person_id] = (self._last_ts or 0.0, scores)
+        return statistics.median(scores) >= self.config.min_person_score
+
+    def _observe_near(
+        self, frame: TrackFrame, pid: int, vid: int, person: TrackedObject, vehicle_box: Box
+    ) -> list[LoiterIncidentEvent]:
+        person_box = person.box
+        stay = self._stays.get((pid, vid))
+        resumed = False
+        if stay is None:
+            stay = self._stays[(pid, vid)] = _Stay(pid, vid, frame.ts, frame.ts, person_box, vehicle_box, frame.seq)
+        elif stay.ended_at is not None:
+            resumed = True  # back at the same car soon after the alert ended: same incident continues
+            stay.ended_at = None
+        else:
+            stay.dwell += frame.ts - stay.last_near
+        stay.last_near = frame.ts
+        stay.person_box, stay.vehicle_box, stay.frame_seq = person_box, vehicle_box, frame.seq
+        self._look_at_hands(stay, person, vehicle_box, frame.ts)
+
+        if not stay.alerted and stay.dwell >= self.config.dwell_s and not self._has_open_alert(pid):
+            stay.alerted = True
+            stay.emitted_dwell = stay.dwell
+            stay.hand_reported = stay.hand_s >= self.config.hand_min_s  # already in the start's evidence
+            return [self._event(stay, IncidentPhase.START, frame.ts)]
+        if stay.alerted and not stay.hand_reported and stay.hand_s >= self.config.hand_min_s:
+            stay.hand_reported = True
+            stay.emitted_dwell = stay.dwell
+            return [self._event(stay, IncidentPhase.UPDATE, frame.ts)]  # new evidence: a hand at a door
+        if stay.alerted and (resumed or stay.dwell - stay.emitted_dwell >= self.config.update_interval_s):
+            stay.emitted_dwell = stay.dwell
+            return [self._event(stay, IncidentPhase.UPDATE, frame.ts)]
+        return []
+
+    def _look_at_hands(self, stay: _Stay, person: TrackedObject, car: Box, ts: float) -> None:
+        """Pose evidence: time with a wrist inside the car's door band (between two looks, at most a second)."""
+        if person.wrists is None:
+            return
+        low, high = self.config.door_band
+        band = Box(
+            x1=car.x1 - 0.05 * car.width,
+            y1=car.y1 + low * car.height,
+            x2=car.x2 + 0.05 * car.width,
+            y2=car.y1 + high * car.height,
+        )
+        if stay.last_look is not None and any(band.contains(w) for w in person.wrists):
+            stay.hand_s += min(1.0, ts - stay.last_look)
+        stay.last_look = ts
+
+    def _close_absent(self, ts: float, present: set[tuple[int, int]]) -> list[LoiterIncidentEvent]:
+        events = []
+        for key, stay in list(self._stays.items()):
+            if key in present:
+                continue
+            if stay.ended_at is not None:
+                if ts - stay.ended_at > self.config.reopen_within_s:
+                    del self._stays[key]
+                continue
+            moved = self._vehicles.is_tracked(stay.vehicle_id) and not self._vehicles.is_stationary(stay.vehicle_id)
+            gone = ts - stay.last_near > self.config.gap_tolerance_s
+            if not (moved or gone):
+                continue
+            if stay.alerted:
+                reason = EndReason.VEHICLE_MOVED if moved else EndReason.LEFT
+                events.append(self._event(stay, IncidentPhase.END, stay.last_near, reason))
+                stay.ended_at = ts
+                if moved:
+                    del self._stays[key]  # a car that drove off cannot be returned to
+            else:
+                del self._stays[key]
+        return events
+
+    def _event(
+        self, stay: _Stay, phase: IncidentPhase, ts: float, reason: EndReason | None = None
+    ) -> LoiterIncidentEvent:
+        width, height = self._frame_size
+        return LoiterIncidentEvent(
+            phase=phase,
+            camera_id=self.camera_id,
+            stream_id=self._stream_id or "",
+            person_track_id=stay.person_id,
+            vehicle_track_id=stay.vehicle_id,
+            person_box=stay.person_box,
+            vehicle_box=stay.vehicle_box,
+            started_at=stay.started_at,
+            ts=ts,
+            dwell_s=round(stay.dwell, 3),
+            frame_seq=stay.frame_seq,
+            frame_width=width,
+            frame_height=height,
+            end_reason=reason,
+            hand_at_door_s=round(stay.hand_s, 3),
+        )

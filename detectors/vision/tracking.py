@@ -1,0 +1,105 @@
+"""Per-camera multi-object tracking with ultralytics' ByteTrack, fed by our `Detection` type."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from detectors.config import TrackerConfig
+from detectors.geometry import Box
+from detectors.types import Detection, TrackedObject
+from detectors.vision.backend import CLASS_BY_COCO_ID, COCO_IDS
+
+logger = logging.getLogger(__name__)
+
+
+class _BoxArray:
+    """The slice of ultralytics' `Boxes` interface that BYTETracker reads (conf, xywh, xyxy, cls, indexing)."""
+
+    def __init__(self, data: np.ndarray) -> None:
+        self.data = data
+
+    @property
+    def xyxy(self) -> np.ndarray:
+        return self.data[:, :4]
+
+    @property
+    def xywh(self) -> np.ndarray:
+        x1, y1, x2, y2 = self.data[:, 0], self.data[:, 1], self.data[:, 2], self.data[:, 3]
+        return np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=1)
+
+    @property
+    def conf(self) -> np.ndarray:
+        return self.data[:, 4]
+
+    @property
+    def cls(self) -> np.ndarray:
+        return self.data[:, 5]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: np.ndarray) -> _BoxArray:
+        return _BoxArray(self.data[index])
+
+
+def preload() -> None:
+    """Import ultralytics' tracker now: it takes about a second, which a worker should spend at start-up, not on
+    its event loop when the first frame of the first stream arrives."""
+    import ultralytics.trackers.byte_tracker  # noqa: F401
+
+
+class CameraTracker:
+    """One ByteTrack instance per camera stream; track ids start at 1 for every new stream.
+
+    ultralytics counts track ids in one class-level counter shared by every tracker, and resets it whenever
+    a tracker is created: with several cameras in one worker, a new stream on one camera would hand out ids
+    still in use on another. Each tracker keeps its own counter and swaps it in around its update (updates run
+    in one thread). The counter is part of the tracker's state, so a pickled tracker resumes exactly.
+    """
+
+    def __init__(self, config: TrackerConfig, fps: float) -> None:
+        from ultralytics.trackers.byte_tracker import BYTETracker
+        from ultralytics.utils import IterableSimpleNamespace
+
+        args = IterableSimpleNamespace(
+            tracker_type="bytetrack",
+            track_high_thresh=config.track_high_thresh,
+            track_low_thresh=config.track_low_thresh,
+            new_track_thresh=config.new_track_thresh,
+            track_buffer=max(1, round(config.lost_buffer_s * fps)),
+            match_thresh=config.match_thresh,
+            fuse_score=config.fuse_score,
+        )
+        self._tracker = BYTETracker(args)
+        self._last_id = 0
+
+    def _update_with_own_ids(self, boxes: _BoxArray) -> np.ndarray:
+        from ultralytics.trackers.basetrack import BaseTrack
+
+        BaseTrack._count = self._last_id
+        try:
+            return np.asarray(self._tracker.update(boxes))
+        finally:
+            self._last_id = BaseTrack._count
+
+    def update(self, detections: list[Detection]) -> list[TrackedObject]:
+        data = np.array(
+            [[*d.box.as_list(), d.confidence, COCO_IDS[d.cls]] for d in detections], dtype=np.float32
+        ).reshape(-1, 6)
+        tracks = self._update_with_own_ids(_BoxArray(data))
+        objects = []
+        for x1, y1, x2, y2, track_id, score, class_id, _idx in np.asarray(tracks).reshape(-1, 8).tolist():
+            object_class = CLASS_BY_COCO_ID.get(int(class_id))
+            if object_class is None or x2 <= x1 or y2 <= y1:
+                continue
+            objects.append(
+                TrackedObject(
+                    track_id=int(track_id),
+                    cls=object_class,
+                    box=Box(x1=x1, y1=y1, x2=x2, y2=y2),
+                    confidence=min(max(score, 0.0), 1.0),
+                )
+            )
+        return objects

@@ -1,0 +1,57 @@
+"""`sentinel console ...`: accounts of the officers' web console."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from alerts.console.auth import ConsoleAuth, hash_password
+from alerts.delivery.webpush import generate_vapid_keys
+from streams.config import ConfigError, load_config
+from streams.runtime import check_redis, make_store
+
+
+@click.group("console")
+def console_group() -> None:
+    """Accounts of the officers' web console (served by `sentinel run` with the console role)."""
+
+
+@console_group.command("hash-password")
+@click.password_option("--password", help="Prompted for when not given.")
+def hash_password_command(password: str) -> None:
+    """Print an Argon2id hash for `alerts.console.accounts[].password_hash` in the site config."""
+    click.echo(hash_password(password))
+
+
+@console_group.command("add-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["officer", "supervisor", "admin"]), required=True)
+@click.password_option("--password", help="Prompted for when not given.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def add_user(username: str, role: str, password: str, config_path: Path | None) -> None:
+    """Add or replace a console account in Redis (the password is stored only as an Argon2id hash)."""
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    async def run() -> None:
+        store = make_store(config)
+        await check_redis(store, config.redis.redacted_url)
+        try:
+            await ConsoleAuth(store.redis, config.alerts.console, store.prefix).add_account(username, role, password)
+        finally:
+            await store.redis.aclose()
+
+    asyncio.run(run())
+    click.echo(f"console account {username} ({role}) saved")
+
+
+@console_group.command("vapid-keys")
+def vapid_keys() -> None:
+    """Print a new VAPID key pair for `alerts.webpush` (the private key belongs in a secret)."""
+    private, public = generate_vapid_keys()
+    click.echo(f"SENTINEL_ALERTS__WEBPUSH__VAPID_PRIVATE_KEY={private}")
+    click.echo(f"vapid_public_key: {public}")

@@ -1,0 +1,101 @@
+"""Stage state checkpoints: a worker killed mid-stream resumes with the state it had, so no alert is lost.
+
+Kafka gives at-least-once delivery: after a crash, records since the last committed offset are read again.
+The detect (ByteTrack) and rules (dwell, continuity) stages keep per-camera state in memory, which a restart
+would lose, and re-reading a few records with empty state would change track ids and dwell times, so alerts
+would differ. After each record (rules) or micro-batch (detect), once its outputs are acknowledged by the
+broker, the camera's state is saved to Redis. On the first record of a camera after a start, or after a gap
+in the partition (another worker owned it meanwhile), the state is loaded. The state knows the stream and
+the last frame number it has taken in, so records read again are recognised by the stage and skipped
+(`DuplicateRecord`): no offsets are compared, so this holds across partition moves and broker resets.
+A replay clears its camera's checkpoints first (`clear`): replaying a recording again starts afresh.
+
+Faust commits an offset only after the agent has moved past the record, which is after its checkpoint, so the
+committed offset never runs ahead of the saved state. Downstream repeats (outputs sent again before a
+checkpoint) are absorbed the same way by the next stage, and by idempotent alert ids in the store.
+
+State is pickled: it is our own objects, written and read only by the service, in the service's own Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+
+from streams.ops.retry import retry_transient
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Position:
+    topic: str
+    partition: int
+    offset: int
+
+
+def position_of(event: Any) -> Position:
+    """Where a Faust event's record sits in its topic."""
+    message = event.message
+    return Position(message.topic, message.partition, message.offset)
+
+
+class Stateful(Protocol):
+    def export_state(self, camera_id: str) -> object:
+        """The camera's state, None when it has none (its stream ended)."""
+        ...
+
+    def restore_state(self, camera_id: str, state: object) -> None:
+        """Replace the camera's state; None clears it."""
+        ...
+
+
+class StageCheckpoints:
+    """Per-camera checkpoints of one stage in one consumer group."""
+
+    def __init__(self, redis: Redis, key_prefix: str, group_id: str, stage_name: str, stage: Stateful, ttl_s: int):
+        self.redis = redis
+        self.stage = stage
+        self.ttl_s = ttl_s
+        self._key = f"{key_prefix}checkpoint:{group_id}:{stage_name}:"
+        self._current: set[str] = set()  # cameras whose state in memory matches Redis
+        self._next_offset: dict[tuple[str, int], int] = {}
+        self._cameras_of: dict[tuple[str, int], set[str]] = {}
+
+    async def prepare(self, camera_id: str, position: Position) -> None:
+        """Before the stage takes the record at `position`: make sure it holds the camera's latest saved state."""
+        partition = (position.topic, position.partition)
+        expected = self._next_offset.get(partition)
+        if expected is not None and position.offset != expected:
+            self._current -= self._cameras_of.pop(partition, set())  # a gap: someone else may have moved on
+        self._next_offset[partition] = position.offset + 1
+        self._cameras_of.setdefault(partition, set()).add(camera_id)
+        if camera_id not in self._current:
+            await self._load(camera_id)
+            self._current.add(camera_id)
+
+    async def save(self, camera_id: str, position: Position) -> None:
+        blob = pickle.dumps((position, self.stage.export_state(camera_id)), protocol=pickle.HIGHEST_PROTOCOL)
+        await retry_transient(lambda: self.redis.set(self._key + camera_id, blob, ex=self.ttl_s), "checkpoint")
+
+    async def clear(self, camera_id: str) -> None:
+        """Forget the camera's saved state: a replay of a recording starts it anew."""
+        await retry_transient(lambda: self.redis.delete(self._key + camera_id), "checkpoint clear")
+        self._current.discard(camera_id)
+
+    async def _load(self, camera_id: str) -> None:
+        blob = await retry_transient(lambda: self.redis.get(self._key + camera_id), "checkpoint load")
+        if blob is None:
+            return
+        try:
+            position, state = pickle.loads(blob if isinstance(blob, bytes) else blob.encode())
+        except Exception as exc:  # written by another version of the service: start this camera afresh
+            logger.warning("camera %s: checkpoint unreadable (%s); starting from empty state", camera_id, exc)
+            return
+        self.stage.restore_state(camera_id, state)
+        if state is not None:
+            logger.info("camera %s: state restored from %s", camera_id, position, extra={"camera_id": camera_id})

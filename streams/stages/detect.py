@@ -1,0 +1,361 @@
+"""The detect stage and what the stages share, free of Faust so it can be tested and reused by any runner
+(the rules stage is in `streams/rule_stage.py`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
+from detectors.vision.backend import Detector
+from detectors.vision.mosaic import TILES, Placement, fit_window, pack, unpack, window_side, with_carried
+from detectors.vision.motion import GateDecision, MotionGate, Region
+from detectors.vision.slicing import SlicingConfig, merge_parts, parts
+from detectors.vision.tracking import CameraTracker, preload
+from streams.config import DetectorConfig, SiteConfig
+from streams.ops.retry import TRANSIENT
+from streams.records import FrameHeader, RecordError
+from streams.stages.pose import WristPass
+
+logger = logging.getLogger(__name__)
+
+
+def check_camera(config: SiteConfig, camera_id: str) -> None:
+    if not config.accept_unknown_cameras and config.camera(camera_id) is None:
+        raise RecordError(f"unknown camera id {camera_id!r}: not listed in the site config")
+
+
+
+class EvidenceFrames(Protocol):
+    """Where the stage keeps frames that may become an alert's snapshot; `alerts.store.AlertStore` is one.
+    A protocol, so this stage needs nothing of the alert store but this one call."""
+
+    async def put_frame(self, camera_id: str, stream_id: str, seq: int, jpeg: bytes, ttl_s: int) -> None: ...
+
+class DetectStage:
+    """JPEG -> detections -> per-camera ByteTrack -> TrackFrame, a micro-batch of frames at a time.
+
+    Two threads: JPEG decoding runs ahead in one while the other hands each decoded frame to the detector as it
+    arrives (the OpenVINO backend keeps several in flight), then tracks them in frame order.
+    """
+
+    def __init__(
+        self,
+        config: SiteConfig,
+        detector: Detector,
+        store: EvidenceFrames | None,
+        observe_inference: Callable[[float], None] | None = None,
+        count_still: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.detector = detector
+        self.store = store
+        self._observe_inference = observe_inference
+        self._count_still = count_still
+        self._clock = clock
+        self._cameras: dict[str, _CameraTrack] = {}
+        self._wrists = WristPass(config.detector.pose) if config.detector.pose.enabled else None
+        preload()
+        self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
+        self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+
+    async def process(self, header: FrameHeader, jpeg: bytes) -> TrackFrame:
+        (result,) = await self.process_many([(header, jpeg)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    async def process_many(self, frames: list[tuple[FrameHeader, bytes]]) -> list[TrackFrame | Exception]:
+        """Frames in order; each result is the TrackFrame or the error (RecordError for bad input) of that frame."""
+        results: list[TrackFrame | Exception | None] = [None] * len(frames)
+        work: list[_Work] = []
+        for index, (header, jpeg) in enumerate(frames):
+            try:
+                check_camera(self.config, header.camera_id)
+            except RecordError as exc:
+                results[index] = exc
+                continue
+            if self._stale(header):
+                results[index] = FrameShed(f"{header.camera_id} frame {header.seq} is {self._age(header):.1f} s old")
+                continue
+            camera = self._camera_for(header)
+            if header.seq <= camera.last_seq:
+                results[index] = DuplicateRecord(f"{header.camera_id}/{header.stream_id} frame {header.seq} seen")
+                continue
+            camera.last_seq = header.seq
+            if header.end_of_stream:
+                camera.tracker = camera.gate = None  # ended: only the sequence is kept, so repeats still skip
+                results[index] = _end_of_stream(header)
+                continue
+            if camera.tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
+                camera.tracker = CameraTracker(self.config.detector.tracker, header.fps)
+                motion = self.config.detector.motion
+                camera.gate = MotionGate(motion) if motion.enabled else None
+            slicing = self._slicing(header.camera_id)
+            reduction = 1 if slicing else jpeg_reduction(self.config.detector, header.width, header.height)
+            decode = self._decoder.submit(decode_jpeg, jpeg, reduction)
+            work.append(_Work(index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode, slicing))
+        if work:
+            loop = asyncio.get_running_loop()
+            tracked = await loop.run_in_executor(self._inference, self._infer, work)
+            for item, objects in zip(work, tracked, strict=True):
+                results[item.index] = objects if isinstance(objects, Exception) else await self._frame(item, objects)
+        return [r if r is not None else RuntimeError("frame not processed") for r in results]
+
+    def _infer(self, work: list[_Work]) -> list[list[TrackedObject] | Exception]:
+        """Inference thread: decoded frames stream into the detector, then each camera's tracker in order.
+
+        A frame the camera's motion gate finds still skips the model and repeats the camera's last tracks; with
+        `detector.motion.mosaic`, frames whose motion fits a tile share a model run (`detectors/mosaic.py`).
+        """
+        started = time.perf_counter()
+        mosaics: dict[int, list[Placement]] = {}  # model input index -> where each frame's window went
+        out: list[list[TrackedObject] | Exception] = []
+
+        def images() -> Iterator[np.ndarray]:
+            inputs = 0
+            pending: list[tuple[_Work, np.ndarray, Region]] = []
+
+            def mosaic() -> np.ndarray:
+                canvas, mosaics[inputs] = pack([(img, window) for _, img, window in pending], self.detector.input_side)
+                for tile, (it, _, _) in enumerate(pending):
+                    it.mosaic = (inputs, tile)
+                pending.clear()
+                return canvas
+
+            for item in work:
+                image = item.decode.result()
+                if image is None:
+                    continue
+                item.size = (image.shape[1] * item.reduction, image.shape[0] * item.reduction)
+                decision = item.gate.decide(image, item.header.ts) if item.gate is not None else GateDecision(True)
+                item.still = not decision.run
+                if item.still:
+                    continue
+                item.image = image if self._wrists is not None else None
+                item.window = self._window(item, image, decision.region)
+                if item.window is not None:
+                    pending.append((item, image, item.window))
+                    if len(pending) == TILES:
+                        yield mosaic()
+                        inputs += 1
+                    continue
+                yield from self._whole(item, image, inputs)
+                inputs += len(item.inputs)
+            if len(pending) == 1:  # a mosaic of one costs a whole run: look at the whole frame instead
+                item, image, _ = pending.pop()
+                item.window = None
+                yield from self._whole(item, image, inputs)
+            elif pending:
+                yield mosaic()
+
+        found_by_input = self.detector.detect_many(images())
+        tiles = {index: unpack(found_by_input[index], placements) for index, placements in mosaics.items()}
+        for item in work:
+            camera = item.camera
+            if item.still:
+                out.append(list(camera.last_objects))
+                if self._count_still is not None:
+                    self._count_still(item.header.camera_id)
+            elif item.mosaic is not None or item.inputs:
+                if item.mosaic is not None and item.window is not None:
+                    x1, y1, x2, y2 = (v * item.reduction for v in item.window)
+                    fresh = _full_size(tiles[item.mosaic[0]][item.mosaic[1]], item.reduction)
+                    found = with_carried(camera.last_detections, (x1, y1, x2, y2), fresh)
+                else:
+                    parts_found = [found_by_input[i] for i in item.inputs]
+                    found = _full_size(merge_parts(item.offsets, parts_found, item.slicing), item.reduction)
+                camera.last_detections = found
+                camera.last_objects = item.tracker.update(found)
+                objects = camera.last_objects
+                if self._wrists is not None and item.image is not None:
+                    objects = self._wrists.attach(
+                        item.header.camera_id, item.header.ts, item.image, item.reduction, objects
+                    )
+                    item.image = None
+                out.append(objects)
+            else:
+                out.append(RecordError(f"undecodable JPEG ({len(item.jpeg)} bytes)"))
+        if self._observe_inference is not None:
+            per_frame = (time.perf_counter() - started) / len(work)
+            for _ in work:
+                self._observe_inference(per_frame)
+        return out
+
+    def _window(self, item: _Work, image: np.ndarray, region: Region | None) -> Region | None:
+        """The part of the frame to put in a mosaic, or None to look at the whole frame (the gate gives a region
+        only with `detector.motion.mosaic`)."""
+        if region is None or item.slicing is not None:
+            return None
+        height, width = image.shape[:2]
+        known = [d.box.scaled(1 / item.reduction) for d in item.camera.last_detections]
+        return fit_window(region, known, width, height, window_side(width, height, self.detector.input_side))
+
+    @staticmethod
+    def _whole(item: _Work, image: np.ndarray, first_input: int) -> Iterator[np.ndarray]:
+        """What the model sees of a frame it looks at whole: the frame, or its tiles (and the frame) if sliced."""
+        if item.gate is not None:
+            item.gate.looked_at_whole(item.header.ts)
+        cut = parts(image, item.slicing)
+        item.offsets = [offset for offset, _ in cut]
+        item.inputs = list(range(first_input, first_input + len(cut)))
+        for _, part in cut:
+            yield part
+
+    def _slicing(self, camera_id: str) -> SlicingConfig | None:
+        camera = self.config.camera(camera_id)
+        return camera.slicing if camera is not None else None
+
+    async def _frame(self, item: _Work, objects: list[TrackedObject]) -> TrackFrame:
+        header = item.header
+        frame = TrackFrame(
+            camera_id=header.camera_id,
+            stream_id=header.stream_id,
+            seq=header.seq,
+            ts=header.ts,
+            width=item.size[0] if item.size else header.width,
+            height=item.size[1] if item.size else header.height,
+            objects=objects,
+        )
+        if self.store is not None and self.config.detector.store_evidence_frames and _has_candidates(objects):
+            try:
+                await self.store.put_frame(
+                    header.camera_id, header.stream_id, header.seq, item.jpeg, self.config.alerts.frame_buffer_s
+                )
+            except TRANSIENT as exc:  # evidence is best effort: tracking must go on through a Redis outage
+                logger.warning(
+                    "camera %s frame %s: evidence not kept (%s)",
+                    header.camera_id,
+                    header.seq,
+                    exc,
+                    extra={"camera_id": header.camera_id},
+                )
+        return frame
+
+    def _camera_for(self, header: FrameHeader) -> _CameraTrack:
+        """The camera's state for this stream; a new stream (a camera or replay restart) starts afresh."""
+        current = self._cameras.get(header.camera_id)
+        if current is None or current.stream_id != header.stream_id:
+            current = self._cameras[header.camera_id] = _CameraTrack(header.stream_id, None, None)
+        return current
+
+    def _age(self, header: FrameHeader) -> float:
+        return self._clock() - header.ts
+
+    def _stale(self, header: FrameHeader) -> bool:
+        limit = self.config.detector.shed_after_s
+        return header.live and not header.end_of_stream and limit > 0 and self._age(header) > limit
+
+    def export_state(self, camera_id: str) -> object:
+        return self._cameras.get(camera_id)
+
+    def restore_state(self, camera_id: str, state: object) -> None:
+        if isinstance(state, _CameraTrack):
+            vars(state).setdefault("last_detections", [])  # saved before the field existed
+            self._cameras[camera_id] = state
+        else:
+            self._cameras.pop(camera_id, None)
+
+    def close(self) -> None:
+        self._decoder.shutdown(wait=False)
+        self._inference.shutdown(wait=False)
+
+
+class FrameShed(Exception):
+    """A live frame too old to be worth the model: dropped and counted (load shedding), not dead-lettered."""
+
+
+class DuplicateRecord(Exception):
+    """A record already processed (a producer retry, or a re-read after a restart); skipped, not dead-lettered."""
+
+
+@dataclass
+class _CameraTrack:
+    """Per camera: its current stream, tracker and the last frame seen, so repeats are recognised."""
+
+    stream_id: str
+    tracker: CameraTracker | None
+    gate: MotionGate | None
+    last_seq: int = -1
+    last_objects: list[TrackedObject] = field(default_factory=list)
+    last_detections: list[Detection] = field(default_factory=list)  # of the model's last look, in frame pixels
+
+
+@dataclass
+class _Work:
+    """One frame on its way through the detector; `size` is its decoded size in full-frame pixels."""
+
+    index: int
+    header: FrameHeader
+    jpeg: bytes
+    reduction: int
+    camera: _CameraTrack
+    tracker: CameraTracker  # as at planning: a stream end later in the batch must not take it away
+    gate: MotionGate | None
+    decode: Future[np.ndarray | None]
+    slicing: SlicingConfig | None = None
+    image: np.ndarray | None = None  # kept for the pose pass only
+    size: tuple[int, int] | None = None
+    still: bool = False
+    offsets: list[tuple[int, int]] = field(default_factory=list)  # one per image sent to the model
+    inputs: list[int] = field(default_factory=list)  # which of the model's inputs are this frame's parts
+    window: Region | None = None  # the moving part, when the frame goes in a mosaic (decoded pixels)
+    mosaic: tuple[int, int] | None = None  # (model input, tile) of that mosaic
+
+
+def _end_of_stream(header: FrameHeader) -> TrackFrame:
+    return TrackFrame(
+        camera_id=header.camera_id,
+        stream_id=header.stream_id,
+        seq=header.seq,
+        ts=header.ts,
+        width=max(header.width, 1),
+        height=max(header.height, 1),
+        end_of_stream=True,
+    )
+
+
+def jpeg_reduction(config: DetectorConfig, width: int, height: int) -> int:
+    """Largest JPEG decode scale (1, 2, 4) that still leaves the frame at least the model's input size."""
+    if not config.reduced_decode or width % 4 or height % 4:
+        return 1  # only exact divisions, so boxes scale back to the original pixels
+    side = max(width, height)  # YOLO letterboxes the long side to imgsz
+    return next((f for f in (4, 2) if side // f >= config.model.imgsz), 1)
+
+
+def decode_jpeg(jpeg: bytes, reduction: int) -> np.ndarray | None:
+    """libjpeg scales while decoding (1/2, 1/4): several times cheaper than decoding full size and resizing.
+
+    None for anything that is not a decodable image, so the caller dead-letters it with its own reason."""
+    if not jpeg:
+        return None
+    try:
+        return cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), _DECODE_FLAGS[reduction])
+    except cv2.error:
+        return None
+
+
+_DECODE_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}
+
+
+def scale_detection(detection: Detection, factor: float) -> Detection:
+    return detection.model_copy(update={"box": detection.box.scaled(factor)})
+
+
+def _full_size(detections: list[Detection], reduction: int) -> list[Detection]:
+    """Boxes found on a frame decoded at 1/`reduction` size, in the frame's own pixels."""
+    return detections if reduction == 1 else [scale_detection(d, reduction) for d in detections]
+
+
+def _has_candidates(objects: list[TrackedObject]) -> bool:
+    """Only frames with a person and a vehicle can become alert evidence; others are not kept."""
+    return any(o.cls is ObjectClass.PERSON for o in objects) and any(o.is_vehicle for o in objects)
