@@ -28,7 +28,7 @@ COCO_IDS: dict[ObjectClass, int] = {
 CLASS_BY_COCO_ID = {v: k for k, v in COCO_IDS.items()}
 LETTERBOX_GREY = 114  # what ultralytics pads a frame with to fit the model's square input
 
-SHARED_MODEL = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "yolo11n_int8_openvino_model"
+SHARED_MODEL = Path(__file__).resolve().parents[3] / "shared" / "models" / "yolo11n_int8_openvino_model"
 
 
 def default_model_path() -> Path:

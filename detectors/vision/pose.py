@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 logger = logging.getLogger(__name__)
 
 WRISTS = (9, 10)
-SHARED_POSE_MODEL = Path(__file__).resolve().parents[2] / "shared" / "models" / "yolov8n-pose_int8_openvino_model"
+SHARED_POSE_MODEL = Path(__file__).resolve().parents[3] / "shared" / "models" / "yolov8n-pose_int8_openvino_model"
 
 
 class PoseConfig(BaseModel):
