@@ -1,4 +1,8 @@
-"""Hikvision ISAPI `AccessControllerEvent` bodies (JSON, or multipart with a `Picture` part) -> `VendorEvent`.
+"""Hikvision ISAPI `AccessControllerEvent` bodies (JSON or XML, bare or in multipart with a `Picture` part).
+
+`decode_notification` turns any accepted body into the alert's dict (the JSON form, the XML
+`EventNotificationAlert`, or the JSON wrapped in an `EventNotificationAlert` object); `parse_hikvision_object`
+turns an access event's dict into a `VendorEvent`. Heartbeats and other event types are sorted in `notices`.
 
 Result codes: major type 5 ("event") with the minor types of Hikvision's HCNetSDK headers (MINOR_LEGAL_CARD_PASS
 0x01, MINOR_FACE_VERIFY_PASS 0x4b, MINOR_FACE_VERIFY_FAIL 0x4c, MINOR_FACE_RECOGNIZE_FAIL 0x50, ...). Firmware
@@ -18,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from detectors.access.types import AccessResult
+from streams.access.isapi_xml import ROOT, xml_notification
 from streams.access.vendor import AccessFormatError, PayloadTooLarge, PersonIds, VendorEvent, describe_validation
 
 logger = logging.getLogger(__name__)
@@ -67,18 +72,33 @@ class _Envelope(BaseModel):
 def parse_hikvision(
     body: bytes, content_type: str, codes: dict[str, AccessResult], max_picture_bytes: int
 ) -> VendorEvent:
-    """Decode one posted event; every problem is an AccessFormatError whose message is the reason."""
+    """Decode one posted access event; every problem is an AccessFormatError whose message is the reason."""
+    payload, picture = decode_notification(body, content_type, max_picture_bytes)
+    return parse_hikvision_object(payload, picture, codes)
+
+
+def decode_notification(body: bytes, content_type: str, max_picture_bytes: int) -> tuple[dict[str, Any], bytes | None]:
+    """(the notification's fields, the attached picture) from a JSON, XML or multipart body."""
     mime = content_type.split(";", 1)[0].strip().lower()
     picture: bytes | None = None
+    start = body.lstrip()[:1]
     if mime.startswith("multipart/"):
         payload, picture = _multipart(body, content_type, max_picture_bytes)
-    elif mime in ("application/json", "text/json", "") or body.lstrip()[:1] == b"{":
+    elif "xml" in mime or (mime in ("", "text/plain") and start == b"<"):
+        payload = xml_notification(body)
+    elif mime in ("application/json", "text/json", "") or start == b"{":
         payload = _json(body)
-    elif "xml" in mime or body.lstrip()[:1] == b"<":
-        raise AccessFormatError("XML event notifications are not supported: set the terminal to send JSON")
     else:
-        raise AccessFormatError(f"unsupported content type {mime!r}: expected application/json or multipart")
-    return parse_hikvision_object(payload, picture, codes)
+        raise AccessFormatError(f"unsupported content type {mime!r}: expected JSON, XML or multipart")
+    return _unwrapped(payload), picture
+
+
+def _unwrapped(payload: dict[str, Any]) -> dict[str, Any]:
+    """Gateways and some firmware forward the JSON alert inside an `EventNotificationAlert` object."""
+    inner = payload.get(ROOT)
+    if isinstance(inner, dict) and len(payload) == 1:
+        return inner
+    return payload
 
 
 def _json(data: bytes) -> dict[str, Any]:
@@ -105,14 +125,17 @@ def _multipart(body: bytes, content_type: str, max_picture_bytes: int) -> tuple[
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes):
             continue
-        if part.get_content_type() == "application/json" or name in ("accesscontrollerevent", "event_log"):
+        kind = part.get_content_type()
+        if kind in ("application/xml", "text/xml") or name == ROOT.lower():
+            payload = xml_notification(data)
+        elif kind == "application/json" or name in ("accesscontrollerevent", "event_log"):
             payload = _json(data)
         elif name in _PICTURE_PARTS or part.get_content_maintype() == "image":
             if len(data) > max_picture_bytes:
                 raise PayloadTooLarge(f"picture of {len(data)} bytes is over the limit of {max_picture_bytes}")
             picture = data
     if payload is None:
-        raise AccessFormatError("multipart body has no AccessControllerEvent JSON part")
+        raise AccessFormatError("multipart body has no AccessControllerEvent JSON or XML part")
     return payload, picture
 
 

@@ -1,6 +1,9 @@
 """HTTP receiver for access controllers: Hikvision ISAPI event pushes and the generic/ONVIF JSON format.
 
-POST /access/hikvision   JSON or multipart (AccessControllerEvent + Picture), as the terminals' HTTP listening sends
+POST /access/hikvision   ISAPI notifications as terminals send them: JSON, XML `EventNotificationAlert`, the JSON
+                         wrapped in `EventNotificationAlert`, or multipart with a picture. Heartbeats (and any
+                         other event type) are answered 200: heartbeats are recorded as liveness, other types
+                         counted; neither is published as a door event.
 POST /access/events      one generic or ONVIF-style JSON object (see README, "Door access")
 /api/watchlist           the watch-list API (streams.watchlist_api), when access.receiver.admin_token is set
 Credentials: `Authorization: Bearer <token>` or `?token=<token>` (terminals that cannot set headers). A device with
@@ -21,12 +24,13 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from alerts.access.watchlist import WatchList
+from alerts.device_liveness import DeviceLiveness
 from alerts.store import AlertStore
 from alerts.web_site import WebSite
 from detectors.access.types import AccessEvent
 from streams.access.config import AccessConfig
 from streams.access.generic import parse_access_object
-from streams.access.hikvision import parse_hikvision
+from streams.access.notices import DeviceNotice, NoticeKind, parse_isapi
 from streams.access.vendor import (
     AccessFormatError,
     AccessNormaliser,
@@ -64,6 +68,7 @@ class AccessReceiver:
         self.publish = publish
         self.dead_letter = dead_letter
         self.metrics = metrics or Metrics()
+        self.liveness = DeviceLiveness(store.redis, store.prefix)
         self._site = WebSite()
         self._site_token = config.receiver.token.get_secret_value() if config.receiver.token else None
         self._device_tokens = {d.id: d.token.get_secret_value() for d in config.devices if d.token is not None}
@@ -92,10 +97,10 @@ class AccessReceiver:
         await self._site.stop()
 
     async def _hikvision(self, request: web.Request) -> web.Response:
-        async def parse(body: bytes) -> VendorEvent:
+        async def parse(body: bytes) -> VendorEvent | DeviceNotice:
             codes = self.config.hikvision_codes
             content_type = request.headers.get("Content-Type", "")  # with its boundary parameter
-            return parse_hikvision(body, content_type, codes, self.config.receiver.max_picture_bytes)
+            return parse_isapi(body, content_type, codes, self.config.receiver.max_picture_bytes)
 
         return await self._receive(request, parse)
 
@@ -109,7 +114,9 @@ class AccessReceiver:
 
         return await self._receive(request, parse)
 
-    async def _receive(self, request: web.Request, parse: Callable[[bytes], Awaitable[VendorEvent]]) -> web.Response:
+    async def _receive(
+        self, request: web.Request, parse: Callable[[bytes], Awaitable[VendorEvent | DeviceNotice]]
+    ) -> web.Response:
         token = _presented_token(request)
         if token is None or not self._known_token(token):
             return self._refuse(401, "missing or wrong token")
@@ -119,6 +126,8 @@ class AccessReceiver:
             return self._refuse(413, f"body over the limit of {self.config.receiver.max_body_bytes} bytes")
         try:
             vendor = await parse(body)
+            if isinstance(vendor, DeviceNotice):
+                return await self._notice(vendor, token)
             event = self.normaliser.normalise(vendor, received_at=time.time())
         except UnknownDevice as exc:
             await self.dead_letter(f"access receiver: {exc}", body)
@@ -147,6 +156,7 @@ class AccessReceiver:
             return self._refuse(503, "event bus unavailable; retry later")
         try:
             await self.store.redis.set(self._seen_key(event), 1, ex=self.config.dedupe_ttl_s)
+            await self.liveness.mark(event.device_id, time.time(), "event", event.device_ts)
         except RedisError as exc:  # published: a repeat would be dropped by the access stage's own dedupe
             logger.warning("access event %s published but not marked seen: %s", event.event_id, exc)
         logger.info(
@@ -158,6 +168,26 @@ class AccessReceiver:
             extra={"stage": "access"},
         )
         return _json(200, {"status": "accepted", "event_id": event.event_id})
+
+    async def _notice(self, notice: DeviceNotice, token: str) -> web.Response:
+        """Heartbeats and other event types: 200 so the device neither retries nor backs off; nothing published."""
+        device = self.normaliser.device_for(notice.device_hints)
+        if device is None and not self.config.accept_unknown_devices and notice.kind is NoticeKind.HEARTBEAT:
+            shown = {k: v for k, v in notice.device_hints.items() if v}
+            return self._refuse(403, f"device not registered for site {self.normaliser.site_id}: {shown}")
+        own = self._device_tokens.get(device.id) if device is not None else None
+        if own is not None and not hmac.compare_digest(own, token):
+            return self._refuse(403, f"device {device.id if device else '?'} must present its own token")
+        if notice.kind is NoticeKind.UNHANDLED:
+            self.metrics.access_unhandled.labels(notice.event_type).inc()
+            logger.info("access notification of type %s not used; answered 200", notice.event_type)
+        if device is not None:
+            try:
+                await self.liveness.mark(device.id, time.time(), notice.kind.value, notice.device_ts)
+            except RedisError as exc:  # a missed heartbeat is harmless: the next one records it
+                logger.warning("liveness of %s not recorded: %s", device.id, exc)
+        status = "alive" if notice.kind is NoticeKind.HEARTBEAT else "ignored"
+        return _json(200, {"status": status, "event_type": notice.event_type})
 
     def _known_token(self, token: str) -> bool:
         candidates = [t for t in (self._site_token, *self._device_tokens.values()) if t]

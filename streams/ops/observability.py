@@ -40,6 +40,12 @@ class Metrics:
         self.access_rejected = Counter(
             "sentinel_access_rejected", "Access events the receiver refused, by HTTP status", ["status"], registry=r
         )
+        self.access_unhandled = Counter(
+            "sentinel_access_unhandled",
+            "Device notifications of an event type the receiver does not use (answered 200, not published)",
+            ["event_type"],
+            registry=r,
+        )
         self.frames_shed = Counter(
             "sentinel_frames_shed",
             "Live frames dropped by the detect stage because they were older than detector.shed_after_s",

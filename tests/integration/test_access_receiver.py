@@ -1,6 +1,8 @@
 """The access receiver on the real broker and Redis: Hikvision-shaped posts in, entry alerts out.
 
-Posts real-shaped ISAPI bodies (JSON, and multipart with a face picture) and generic JSON to the running receiver,
+Posts real-shaped ISAPI bodies (JSON, multipart with a face picture, XML `EventNotificationAlert` bare and with a
+picture, the JSON wrapped in `EventNotificationAlert`, heartbeats, an unused event type, hostile XML) and generic
+JSON to the running receiver,
 with the access agent and delivery running in the same process, and checks what devices are told, what lands on
 the access and dead-letter topics, and the alert that a watch-listed person's entry raises.
 """
@@ -17,6 +19,7 @@ import cv2
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from alerts.access.watchlist import WatchEntry, WatchList
+from alerts.device_liveness import DeviceLiveness
 from alerts.models import EntryAlertEvent
 from streams.access.publish import AccessPublisher
 from streams.access.receiver import AccessReceiver
@@ -28,6 +31,7 @@ from streams.records import DeadLetter, decode_access_record
 from streams.runtime import WorkerRuntime
 from tests.access_builders import HikvisionEventBuilder
 from tests.integration.conftest import CLIPS
+from tests.unit.test_isapi_notifications import fixture, xml_multipart
 
 SITE_TOKEN, LOBBY_TOKEN = "site-secret-1", "lobby-secret-2"
 ACCESS = {
@@ -87,7 +91,17 @@ async def scenario(config: SiteConfig, bootstrap: str) -> dict[str, Any]:
                 replies["suspect multipart"] = await post(http, hik, multipart, multipart_type, SITE_TOKEN)
                 replies["repeat"] = await post(http, hik, multipart, multipart_type, SITE_TOKEN)
                 replies["malformed"] = await post(http, hik, b'{"dateTime": 12', json_type, SITE_TOKEN)
-                replies["xml"] = await post(http, hik, b"<EventNotificationAlert/>", "application/xml", SITE_TOKEN)
+                xml, xml_type = fixture("access_event.xml"), "application/xml"
+                replies["xml"] = await post(http, hik, xml, xml_type, SITE_TOKEN)
+                with_picture, with_picture_type = xml_multipart(xml.replace(b"7001", b"7002"), picture)
+                replies["xml with picture"] = await post(http, hik, with_picture, with_picture_type, SITE_TOKEN)
+                wrapped = fixture("wrapped_access_event.json")
+                replies["wrapped json"] = await post(http, hik, wrapped, json_type, SITE_TOKEN)
+                replies["heartbeat xml"] = await post(http, hik, fixture("heartbeat.xml"), xml_type, SITE_TOKEN)
+                replies["heartbeat json"] = await post(http, hik, fixture("heartbeat.json"), json_type, SITE_TOKEN)
+                replies["unused type"] = await post(http, hik, fixture("videoloss.xml"), xml_type, SITE_TOKEN)
+                hostile = fixture("entity_expansion.xml")
+                replies["hostile xml"] = await post(http, hik, hostile, xml_type, SITE_TOKEN)
                 unknown = HikvisionEventBuilder(ip="10.9.9.9", serial=1).json_body()
                 replies["unknown device"] = await post(http, hik, unknown, json_type, SITE_TOKEN)
                 replies["oversized"] = await post(http, hik, b"{" + b" " * 300_000 + b"}", json_type, SITE_TOKEN)
@@ -97,12 +111,24 @@ async def scenario(config: SiteConfig, bootstrap: str) -> dict[str, Any]:
                 replies["lobby, own token"] = await post(http, gen, generic_event("L-2"), json_type, LOBBY_TOKEN)
             alert = await wait_for_entry_alert(store, "gate-2")
             snapshot = await store.get_snapshot(alert.alert_id) if alert else None
-            records = await read_topic(bootstrap, topics.access, 3)
+            records = await read_topic(bootstrap, topics.access, 6)
             letters = [DeadLetter.model_validate_json(v) for v in await read_topic(bootstrap, topics.deadletter, 3)]
+            seen = await DeviceLiveness(store.redis, store.prefix).all()
+            unused = receiver.metrics.registry.get_sample_value(
+                "sentinel_access_unhandled_total", {"event_type": "videoloss"}
+            )
         finally:
             await receiver.stop()
             await publisher.stop()
-    return {"replies": replies, "alert": alert, "snapshot": snapshot, "records": records, "letters": letters}
+    return {
+        "replies": replies,
+        "alert": alert,
+        "snapshot": snapshot,
+        "records": records,
+        "letters": letters,
+        "seen": seen,
+        "unused": unused,
+    }
 
 
 async def wait_for_entry_alert(store: Any, door_id: str, timeout_s: float = 60.0) -> EntryAlertEvent | None:
@@ -146,7 +172,13 @@ def test_receiver_accepts_refuses_and_raises_entry_alert(make_site: Any) -> None
         "suspect multipart": 200,
         "repeat": 200,
         "malformed": 400,
-        "xml": 400,
+        "xml": 200,
+        "xml with picture": 200,
+        "wrapped json": 200,
+        "heartbeat xml": 200,
+        "heartbeat json": 200,
+        "unused type": 200,
+        "hostile xml": 400,
         "unknown device": 403,
         "oversized": 413,
         "oversized picture": 413,
@@ -159,14 +191,26 @@ def test_receiver_accepts_refuses_and_raises_entry_alert(make_site: Any) -> None
     assert "not valid JSON" in replies["malformed"][1]["reason"]
     assert "not registered" in replies["unknown device"][1]["reason"]
 
+    assert (replies["heartbeat json"][1]["status"], replies["unused type"][1]["status"]) == ("alive", "ignored")
+    assert "XML refused" in replies["hostile xml"][1]["reason"]
+    assert out["unused"] == 1.0
+    assert out["seen"]["gate2-term"].kind in ("heartbeat", "unhandled", "event")
+    assert set(out["seen"]) == {"gate2-term", "lobby-panel"}
+
     records = [decode_access_record(value) for value in out["records"]]
-    assert len(records) == 3  # resident, suspect (once), lobby: refused and repeated bodies publish nothing
+    # resident, suspect (once), xml, xml with picture, wrapped json, lobby: refusals, repeats, heartbeats and
+    # unused types publish nothing
+    assert len(records) == 6
+    serials = {str(r.raw["AccessControllerEvent"].get("serialNo")) for r in records if r.vendor == "hikvision"}
+    assert serials == {"9001", "9002", "7001", "7002", "7003"}
+    xml_records = [r for r in records if str(r.raw.get("AccessControllerEvent", {}).get("serialNo")) == "7002"]
+    assert len(xml_records) == 1 and xml_records[0].picture_key
     raw_topic = b"".join(out["records"])
     for clear in (b"E-7731", b"Suspect A", b"R-1"):
         assert clear not in raw_topic
 
     reasons = [letter.reason for letter in out["letters"]]
-    assert any("not valid JSON" in r for r in reasons) and any("XML" in r for r in reasons)
+    assert any("not valid JSON" in r for r in reasons) and any("XML refused" in r for r in reasons)
     assert any("not registered" in r for r in reasons)
 
     alert = out["alert"]

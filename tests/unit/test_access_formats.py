@@ -68,7 +68,9 @@ def test_multipart_with_picture() -> None:
         (b"{not json", JSON, "not valid JSON"),
         (b"[1, 2]", JSON, "must be a JSON object"),
         (b'{"dateTime": "2026-11-24T00:58:44+08:00"}', JSON, "AccessControllerEvent"),
-        (b"<EventNotificationAlert/>", "application/xml", "XML event notifications are not supported"),
+        (b"<EventNotificationAlert/>", "application/xml", "dateTime: Field required"),
+        (b"<Other/>", "application/xml", "XML root is 'Other'"),
+        (b"<EventNotificationAlert>", "application/xml", "not well-formed XML"),
         (b"--x\r\n\r\n--x--", "multipart/form-data", "boundary"),
         (b"--x--\r\n", "multipart/form-data; boundary=x", "no parts"),
         (
