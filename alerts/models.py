@@ -1,7 +1,8 @@
 """Alert events: the public records of the alerts topic, the alerts.jsonl output and webhook bodies.
 
-Two kinds share one base: `AlertEvent` (a car-park incident seen on video, with boxes) and `EntryAlertEvent`
-(a risky door-access entry). Consumers read either through `Alert`, discriminated by `record_type`.
+Three kinds share one base: `AlertEvent` (a car-park incident seen on video, with boxes), `EntryAlertEvent`
+(a risky door-access entry) and `DeviceAlertEvent` (a camera or terminal offline, covered, moved or silent).
+Consumers read any of them through `Alert`, discriminated by `record_type`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from detectors.behaviour.incidents import (
     IncidentPhase as AlertPhase,  # one phase enum: an alert step is an incident step
 )
 
-__all__ = ["Alert", "AlertBase", "AlertEvent", "AlertPhase", "EntryAlertEvent", "LinkedEntry", "RiskTier", "Severity"]
+__all__ = [
+    "Alert",
+    "AlertBase",
+    "AlertEvent",
+    "AlertPhase",
+    "DeviceAlertEvent",
+    "EntryAlertEvent",
+    "LinkedEntry",
+    "RiskTier",
+    "Severity",
+]
 
 BoxList = tuple[float, float, float, float]
 
@@ -97,7 +108,23 @@ class EntryAlertEvent(AlertBase):
         return f"door:{self.door_id}"
 
 
-Alert = Annotated[AlertEvent | EntryAlertEvent, Field(discriminator="record_type")]
+class DeviceAlertEvent(AlertBase):
+    """A device that stopped doing its job: a camera offline, covered or moved, a door terminal silent."""
+
+    record_type: Literal["device_alert"] = "device_alert"
+    device_kind: Literal["camera", "terminal"]
+    device_id: str
+    zone: str | None = Field(default=None, description="The camera's area as officers name it")
+    measures: dict[str, float] = Field(default_factory=dict, description="What the rule measured: spread, shift...")
+    risk_reasons: tuple[str, ...] = Field(default=(), description="Why the severity is what it is")
+    frame_seq: int | None = Field(default=None, description="The camera frame the step was judged on, if any")
+
+    @property
+    def source_id(self) -> str:
+        return f"device:{self.device_id}"
+
+
+Alert = Annotated[AlertEvent | EntryAlertEvent | DeviceAlertEvent, Field(discriminator="record_type")]
 
 
 class StreamEnd(BaseModel):

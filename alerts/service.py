@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from alerts.delivery.channels import Channel, DeliveryError
 from alerts.delivery.push import should_push
+from alerts.device_snapshot import render_device_snapshot
 from alerts.lifecycle import LifecycleStore
-from alerts.models import Alert, AlertEvent, AlertPhase, Severity
+from alerts.models import Alert, AlertEvent, AlertPhase, EntryAlertEvent, Severity
 from alerts.snapshot import render_entry_snapshot, render_snapshot
 from alerts.store import AlertStore
 
@@ -68,9 +69,13 @@ class AlertService:
         if isinstance(event, AlertEvent):
             frame = await self.store.get_frame(event.camera_id, event.stream_id, event.frame_seq)
             jpeg = await loop.run_in_executor(None, render_snapshot, event, frame, self.snapshot_quality)
-        else:
+        elif isinstance(event, EntryAlertEvent):
             picture = await self.store.get_access_picture(event.picture_key) if event.picture_key else None
             jpeg = await loop.run_in_executor(None, render_entry_snapshot, event, picture, self.snapshot_quality)
+        else:
+            seq = event.frame_seq
+            frame = await self.store.get_frame(event.device_id, event.stream_id, seq) if seq is not None else None
+            jpeg = await loop.run_in_executor(None, render_device_snapshot, event, frame, self.snapshot_quality)
         await self.store.put_snapshot(event.alert_id, jpeg)
 
     async def deliver(self, channel: Channel, event: Alert) -> None:

@@ -28,9 +28,10 @@ class Role(StrEnum):
     DELIVER = "deliver"
     ACCESS = "access"  # the door-event receiver and the access agent
     CONSOLE = "console"  # the officers' web console (reads Redis only)
+    DEVICES = "devices"  # camera and terminal health: offline, covered, moved, silent (docs/devices.md)
 
 
-WORKER_ROLES = frozenset({Role.DETECT, Role.RULES, Role.DELIVER, Role.ACCESS})
+WORKER_ROLES = frozenset({Role.DETECT, Role.RULES, Role.DELIVER, Role.ACCESS, Role.DEVICES})
 
 
 def group_id_for(config: SiteConfig, roles: frozenset[Role]) -> str:

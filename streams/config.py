@@ -28,6 +28,7 @@ from detectors.config import (
     OpenVinoModelConfig,
     TrackerConfig,
 )
+from detectors.devices.config import DeviceHealthConfig
 from detectors.vision.pose import PoseConfig
 from detectors.vision.slicing import SlicingConfig
 from streams.access.config import AccessConfig
@@ -228,6 +229,9 @@ class SiteConfig(BaseSettings):
     recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
     access: AccessConfig = Field(
         default_factory=AccessConfig, description="Door access: receiver, devices, doors, entry rules, correlation"
+    )
+    devices: DeviceHealthConfig = Field(
+        default_factory=DeviceHealthConfig, description="Camera and terminal health: offline, covered, moved, silent"
     )
     cameras: tuple[CameraConfig, ...] = Field(default=(), description="Cameras of this site")
     accept_unknown_cameras: bool = Field(

@@ -1,7 +1,7 @@
 """Wire formats of the topics and the one error type for records that cannot be decoded.
 
 frames:  b"SNF1" | uint32 big-endian header length | FrameHeader JSON | JPEG bytes
-tracks:  TrackFrame JSON            alerts: AlertEvent, EntryAlertEvent or StreamEnd JSON
+tracks:  TrackFrame JSON            alerts: AlertEvent, EntryAlertEvent, DeviceAlertEvent or StreamEnd JSON
 access:  AccessEvent or AccessStreamEnd JSON
 deadletter: DeadLetter JSON
 """
@@ -15,7 +15,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from alerts.models import AlertEvent, EntryAlertEvent, StreamEnd
+from alerts.models import AlertEvent, DeviceAlertEvent, EntryAlertEvent, StreamEnd
 from detectors.access.types import AccessEvent, AccessStreamEnd
 from detectors.types import TrackFrame
 
@@ -86,13 +86,13 @@ def decode_model(data: bytes | None, model: type[M]) -> M:
         raise RecordError(f"invalid {model.__name__}: {_describe(exc)}") from None
 
 
-AlertRecord = Annotated[AlertEvent | EntryAlertEvent | StreamEnd, Field(discriminator="record_type")]
+AlertRecord = Annotated[AlertEvent | EntryAlertEvent | DeviceAlertEvent | StreamEnd, Field(discriminator="record_type")]
 AccessRecord = Annotated[AccessEvent | AccessStreamEnd, Field(discriminator="record_type")]
-_ALERT_TOPIC_RECORD: TypeAdapter[AlertEvent | EntryAlertEvent | StreamEnd] = TypeAdapter(AlertRecord)
+_ALERT_TOPIC_RECORD: TypeAdapter[AlertEvent | EntryAlertEvent | DeviceAlertEvent | StreamEnd] = TypeAdapter(AlertRecord)
 _ACCESS_TOPIC_RECORD: TypeAdapter[AccessEvent | AccessStreamEnd] = TypeAdapter(AccessRecord)
 
 
-def decode_alert_record(data: bytes | None) -> AlertEvent | EntryAlertEvent | StreamEnd:
+def decode_alert_record(data: bytes | None) -> AlertEvent | EntryAlertEvent | DeviceAlertEvent | StreamEnd:
     return _decode_with(_ALERT_TOPIC_RECORD, data, "alert record")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from alerts.models import Alert, AlertEvent
+from alerts.models import Alert, AlertEvent, EntryAlertEvent
 from alerts.store import AlertStore
 from streams.config import load_config
 from streams.runtime import check_redis, make_store
@@ -22,7 +22,12 @@ def _store(config_path: Path | None) -> tuple[AlertStore, str]:
 def _line(event: Alert, suppressed: bool = False) -> str:
     when = datetime.fromtimestamp(event.ts, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
     flag = " (suppressed: cooldown)" if suppressed else ""
-    detail = f"dwell={event.dwell_s:.0f}s" if isinstance(event, AlertEvent) else f"attempts={event.attempts}"
+    if isinstance(event, AlertEvent):
+        detail = f"dwell={event.dwell_s:.0f}s"
+    elif isinstance(event, EntryAlertEvent):
+        detail = f"attempts={event.attempts}"
+    else:
+        detail = f"device={event.device_kind}"
     return (
         f"{when} {event.severity.value:6} {event.phase.value:6} {event.alert_id} {event.source_id} "
         f"{detail} {event.message}{flag}"

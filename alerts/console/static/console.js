@@ -38,6 +38,7 @@ async function api(path, options = {}) {
 }
 
 function source(alert) {
+  if (alert.record_type === "device_alert") return alert.device_kind + " " + alert.device_id;
   return alert.record_type === "entry_alert" ? alert.door_name : "camera " + alert.camera_id;
 }
 
