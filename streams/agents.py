@@ -11,12 +11,14 @@ from typing import Any, TypeVar
 
 import faust
 
+from alerts.device_liveness import DeviceLiveness
 from alerts.models import AlertEvent, StreamEnd
 from alerts.service import AlertService
 from alerts.store import AlertStore
 from detectors.types import TrackFrame
 from streams.access.agent import AccessServices, register_access_agent
 from streams.app import Role
+from streams.device_agent import register_device_agents
 from streams.ops.observability import Metrics
 from streams.ops.retry import retry_transient
 from streams.records import (
@@ -29,6 +31,7 @@ from streams.records import (
 )
 from streams.stages.checkpoints import Position, StageCheckpoints, position_of
 from streams.stages.detect import DetectStage, DuplicateRecord, FrameShed
+from streams.stages.devices import DeviceHealthStage
 from streams.stages.rules import RuleStage
 from streams.topics import TopicNames
 
@@ -54,6 +57,7 @@ class WorkerServices:
     metrics: Metrics = field(default_factory=Metrics)
     checkpoints: dict[Role, StageCheckpoints] = field(default_factory=dict)
     access: AccessServices | None = None
+    devices: DeviceHealthStage | None = None
 
 
 def _raw_topic(app: faust.App, name: str) -> Any:
@@ -172,6 +176,10 @@ def register_agents(app: faust.App, services: WorkerServices, roles: frozenset[R
 
     if Role.ACCESS in roles and services.access is not None:
         register_access_agent(app, access_topic, alerts_topic, services.access, metrics, dead_letter)
+
+    if Role.DEVICES in roles and services.devices is not None and services.store is not None:
+        liveness = DeviceLiveness(services.store.redis, services.store.prefix)
+        register_device_agents(app, frames_topic, alerts_topic, services.devices, liveness, metrics)
 
     if Role.DELIVER in roles and services.alerts is not None and services.store is not None:
         alert_service, store = services.alerts, services.store

@@ -31,6 +31,8 @@ from streams.kafka.broker import EmbeddedBroker
 from streams.ops.observability import Metrics, faust_lag
 from streams.stages.checkpoints import StageCheckpoints, Stateful
 from streams.stages.detect import DetectStage
+from streams.stages.device_alerts import DeviceLinker
+from streams.stages.devices import DeviceHealthStage
 from streams.stages.linking import AlertLinker
 from streams.stages.rules import RuleStage
 
@@ -114,11 +116,13 @@ class WorkerRuntime:
                 observe_inference=self.metrics.inference_seconds.observe,
                 count_still=lambda camera: self.metrics.frames_still.labels(camera).inc(),
             )
-        if Role.RULES in self.roles or Role.ACCESS in self.roles:
+        if self.roles & {Role.RULES, Role.ACCESS, Role.DEVICES}:
             ledger = EntryLedger(store.redis, self.config.alerts.retention_s, store.prefix)
             linker = AlertLinker(ledger, self.config)
         if Role.RULES in self.roles:
             services.rules = RuleStage(self.config, linker)
+        if Role.DEVICES in self.roles and self.config.devices.enabled:
+            services.devices = DeviceHealthStage(self.config, store, DeviceLinker(ledger, self.config))
         if Role.ACCESS in self.roles:
             services.access = AccessServices(
                 site_id=self.config.site_id,

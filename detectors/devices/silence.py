@@ -63,6 +63,10 @@ class SilenceWatch:
             return []
         return [self._finding(device_id, IncidentPhase.END, device.silent_since, device.last_seen, "stream ended")]
 
+    def last_seen(self, device_id: str) -> float | None:
+        device = self._devices.get(device_id)
+        return device.last_seen if device is not None else None
+
     def open_since(self, device_id: str) -> float | None:
         device = self._devices.get(device_id)
         return device.silent_since if device is not None else None

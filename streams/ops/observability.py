@@ -46,6 +46,12 @@ class Metrics:
             ["event_type"],
             registry=r,
         )
+        self.device_alerts = Counter(
+            "sentinel_device_alerts",
+            "Device alert steps (camera offline/covered/moved, terminal silent)",
+            ["rule", "phase"],
+            registry=r,
+        )
         self.frames_shed = Counter(
             "sentinel_frames_shed",
             "Live frames dropped by the detect stage because they were older than detector.shed_after_s",

@@ -95,12 +95,19 @@ class DeviceHealthStage:
             out += await self._alerts([finding], stream.stream_id if stream else "live", None)
         return out
 
+    @property
+    def terminal_ids(self) -> tuple[str, ...]:
+        watched = self.settings.terminals
+        return watched if watched is not None else tuple(d.id for d in self.config.access.devices)
+
+    @property
+    def watches_terminals(self) -> bool:
+        return bool(self.terminal_ids)
+
     async def terminals(self, seen: Mapping[str, DeviceSeen], now: float) -> list[DeviceAlertEvent]:
         """Silent terminals, from when each was last heard (never heard: since this stage started)."""
-        watched = self.settings.terminals
-        ids = watched if watched is not None else tuple(d.id for d in self.config.access.devices)
         findings: list[DeviceFinding] = []
-        for device_id in ids:
+        for device_id in self.terminal_ids:
             heard = seen.get(device_id)
             if heard is not None:
                 findings += self.silent.seen(device_id, heard.at)
