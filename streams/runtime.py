@@ -16,6 +16,7 @@ from alerts.access.watchlist import WatchList
 from alerts.delivery.channels import Channel
 from alerts.delivery.escalation import Escalator
 from alerts.delivery.registry import build_channels
+from alerts.device_liveness import DeviceLiveness
 from alerts.lifecycle import LifecycleStore
 from alerts.service import AlertService
 from alerts.store import AlertStore
@@ -122,7 +123,10 @@ class WorkerRuntime:
         if Role.RULES in self.roles:
             services.rules = RuleStage(self.config, linker)
         if Role.DEVICES in self.roles and self.config.devices.enabled:
-            services.devices = DeviceHealthStage(self.config, store, DeviceLinker(ledger, self.config))
+            liveness = DeviceLiveness(store.redis, store.prefix)
+            services.devices = DeviceHealthStage(
+                self.config, store, DeviceLinker(ledger, self.config), liveness=liveness
+            )
         if Role.ACCESS in self.roles:
             services.access = AccessServices(
                 site_id=self.config.site_id,

@@ -19,7 +19,9 @@ from pydantic import ValidationError
 
 from alerts.ack_tokens import AckTokens
 from alerts.console.auth import ConsoleAuth, LoginRefused, Session
+from alerts.console.devices import DevicesApi
 from alerts.delivery.webpush import PushSubscription, PushSubscriptions
+from alerts.device_liveness import DeviceLiveness
 from alerts.lifecycle import Action, LifecycleStore, Role
 from alerts.store import AlertStore, parse_alert
 from alerts.web_site import WebSite
@@ -43,6 +45,7 @@ class Console:
         self.push_public_key = push_public_key  # VAPID public key, when Web Push is configured
         self.subscriptions = PushSubscriptions(store.redis, store.prefix)
         self.tokens = AckTokens(store.redis, auth.config.session_ttl_s, store.prefix)
+        self.devices = DevicesApi(DeviceLiveness(store.redis, store.prefix))
         self._site = WebSite(shutdown_timeout=2.0)  # live feeds end when the console stops
 
     def app(self) -> web.Application:
@@ -51,6 +54,8 @@ class Console:
         r.add_get("/", self._page("index.html"))
         r.add_get("/alerts/{alert_id}", self._page("alert.html"))
         r.add_get("/login", self._page("login.html"))
+        r.add_get("/devices", self._page("devices.html"))
+        r.add_get("/api/devices", self.devices.devices)
         r.add_get("/manifest.webmanifest", self._file("manifest.webmanifest", "application/manifest+json"))
         r.add_get("/sw.js", self._file("sw.js", "text/javascript"))
         r.add_static("/static/", STATIC)

@@ -88,6 +88,15 @@ class CameraPictureWatch:
             camera.usual_density += _FOLLOW * (stats.edge_density - camera.usual_density)
         return out
 
+    def state(self, camera_id: str) -> str:
+        """learning, ok, covered or moved: what the devices page shows."""
+        camera = self._cameras.get(camera_id)
+        if camera is None or camera.reference is None:
+            return "learning"
+        if camera.covered.open_since is not None:
+            return "covered"
+        return "moved" if camera.moved.open_since is not None else "ok"
+
     def forget(self, camera_id: str) -> None:
         self._cameras.pop(camera_id, None)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from alerts.device_liveness import DeviceSeen
+from alerts.device_liveness import DeviceLiveness, DeviceSeen
 from alerts.models import DeviceAlertEvent
 from alerts.store import AlertStore
 from detectors.behaviour.incidents import IncidentPhase
@@ -38,7 +38,7 @@ EVIDENCE_TTL_S = 3600  # the frame a covered/moved alert was judged on, for its 
 class _Stream:
     stream_id: str
     last_sample_ts: float = float("-inf")
-    last_seq: int = -1
+    frames_since_sample: int = 0
 
 
 class DeviceHealthStage:
@@ -48,11 +48,13 @@ class DeviceHealthStage:
         store: AlertStore | None = None,
         linker: DeviceLinker | None = None,
         clock: Callable[[], float] = time.time,
+        liveness: DeviceLiveness | None = None,
     ) -> None:
         self.config = config
         self.settings = config.devices
         self.store = store
         self.linker = linker
+        self.liveness = liveness
         self.started_at = clock()
         self.pictures = CameraPictureWatch(self.settings)
         self.offline = SilenceWatch(DeviceRule.CAMERA_OFFLINE, "camera", self.settings.offline_after_s)
@@ -67,13 +69,15 @@ class DeviceHealthStage:
             if stream is not None and not header.live:
                 self.pictures.forget(camera_id)
             stream = self._streams[camera_id] = _Stream(header.stream_id)
+        stream.frames_since_sample += 1
         findings: list[DeviceFinding] = []
         if header.live:
             findings += self.offline.seen(camera_id, header.ts)
         if header.end_of_stream:
             findings += self.offline.forget(camera_id)
         elif jpeg and header.ts - stream.last_sample_ts >= self.settings.sample_every_s:
-            stream.last_sample_ts = header.ts
+            fps = stream.frames_since_sample / (header.ts - stream.last_sample_ts)
+            stream.last_sample_ts, stream.frames_since_sample = header.ts, 0
             image = _decode_small(jpeg, header.width)
             if image is None:
                 logger.warning("camera %s frame %s undecodable; picture not checked", camera_id, header.seq)
@@ -81,6 +85,7 @@ class DeviceHealthStage:
                 picture = self.pictures.observe(camera_id, header.ts, picture_stats(image))
                 if picture and self.store is not None:
                     await self._keep_evidence(header, jpeg)
+                await self._record(camera_id, header, fps)
                 return await self._alerts(findings, header.stream_id, header.seq) + await self._alerts(
                     picture, header.stream_id, header.seq
                 )
@@ -91,6 +96,7 @@ class DeviceHealthStage:
         findings = self.offline.check(now)
         out = []
         for finding in findings:
+            await self._set_state(finding.device_id, "offline")
             stream = self._streams.get(finding.device_id)
             out += await self._alerts([finding], stream.stream_id if stream else "live", None)
         return out
@@ -113,8 +119,16 @@ class DeviceHealthStage:
                 findings += self.silent.seen(device_id, heard.at)
             elif self.silent.open_since(device_id) is None:
                 findings += self.silent.seen(device_id, self.started_at)
-        findings += self.silent.check(now)
-        return await self._alerts(findings, "terminals", None)
+        silent = self.silent.check(now)
+        for finding in silent:
+            if finding.device_id in seen:
+                await self._set_state(finding.device_id, "silent")
+            elif self.liveness is not None:  # listed on the devices page although never heard
+                never = DeviceSeen(
+                    finding.device_id, finding.started_at, "never heard", None, "terminal", None, "silent"
+                )
+                await self.liveness.put(never)
+        return await self._alerts(findings + silent, "terminals", None)
 
     async def _alerts(self, findings: list[DeviceFinding], stream_id: str, seq: int | None) -> list[DeviceAlertEvent]:
         out = []
@@ -126,6 +140,25 @@ class DeviceHealthStage:
             logger.info("device alert %s %s: %s", alert.rule, alert.phase.value, alert.message)
             out.append(alert)
         return out
+
+    async def _record(self, camera_id: str, header: FrameHeader, fps: float) -> None:
+        if self.liveness is None:
+            return
+        state = self.pictures.state(camera_id)
+        rate = round(fps, 2) if fps > 0 else None
+        seen = DeviceSeen(camera_id, header.ts, "frame", header.ts, "camera", rate, state)
+        try:
+            await self.liveness.put(seen)
+        except Exception as exc:  # the page shows stale data; the rules go on
+            logger.warning("liveness of camera %s not recorded: %s", camera_id, exc)
+
+    async def _set_state(self, device_id: str, state: str) -> None:
+        if self.liveness is None:
+            return
+        try:
+            await self.liveness.set_state(device_id, state)
+        except Exception as exc:
+            logger.warning("state of %s not recorded: %s", device_id, exc)
 
     async def _keep_evidence(self, header: FrameHeader, jpeg: bytes) -> None:
         assert self.store is not None

@@ -1,6 +1,7 @@
 """A live camera whose ingest stops: the devices worker raises `camera_offline` within offline_after_s + 5 s
 (on the real broker and Redis, from a real clip played as a live source), and ends it when frames come back.
-A configured terminal that never sends a heartbeat is reported silent by the same worker."""
+A configured terminal that never sends a heartbeat is reported silent by the same worker. The console's devices
+API shows both with their state."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ import asyncio
 import time
 from typing import Any
 
+import aiohttp
+
+from alerts.config import AccountConfig, ConsoleConfig
+from alerts.console.app import Console
+from alerts.console.auth import ConsoleAuth, hash_password
+from alerts.lifecycle import LifecycleStore
 from alerts.models import AlertPhase, DeviceAlertEvent
 from alerts.store import AlertStore
 from streams.app import Role
@@ -51,12 +58,34 @@ async def scenario(config: SiteConfig, bootstrap: str) -> dict[str, Any]:
         out["start"] = await device_alert(store, "camera_offline", AlertPhase.START, OFFLINE_AFTER_S + 30)
         out["seen_at"] = time.time()
         out["terminal"] = await device_alert(store, "terminal_silent", AlertPhase.START, 20)
+        out["devices while offline"] = await devices_page(store)
+        out["snapshot"] = await store.get_snapshot(out["start"].alert_id) if out["start"] else None
         again = asyncio.Event()
         ingest = asyncio.create_task(run_live_ingest(config, bootstrap, again, Metrics()))
         out["end"] = await device_alert(store, "camera_offline", AlertPhase.END, 60)
         again.set()
         await ingest
     return out
+
+
+async def devices_page(store: AlertStore) -> dict[str, dict[str, Any]]:
+    """What an officer's browser gets from /api/devices, through a logged-in session."""
+    account = AccountConfig(username="o1", role="officer", password_hash=hash_password("pw"))  # type: ignore[arg-type]
+    auth = ConsoleAuth(store.redis, ConsoleConfig(accounts=(account,)), store.prefix)
+    console = Console(store, LifecycleStore(store.redis, 3600, store.prefix), auth)
+    port = await console.start("127.0.0.1", 0)
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            base = f"http://127.0.0.1:{port}"
+            async with http.post(base + "/api/login", json={"username": "o1", "password": "pw"}) as reply:
+                assert reply.status == 200
+            async with http.get(base + "/api/devices") as reply:
+                rows = (await reply.json())["devices"]
+            async with http.get(base + "/devices") as reply:
+                assert reply.status == 200 and "devices.js" in await reply.text()
+    finally:
+        await console.stop()
+    return {row["device_id"]: row for row in rows}
 
 
 def test_camera_offline_when_ingest_stops(make_site: Any) -> None:
@@ -75,3 +104,8 @@ def test_camera_offline_when_ingest_stops(make_site: Any) -> None:
     assert out["end"] is not None and out["end"].alert_id == start.alert_id
     terminal = out["terminal"]
     assert terminal is not None and (terminal.device_kind, terminal.device_id) == ("terminal", "gate2-term")
+    assert out["snapshot"]  # the alert went through delivery: stored, with its evidence card
+    devices = out["devices while offline"]
+    camera, gate = devices["row-a"], devices["gate2-term"]
+    assert (camera["device_kind"], camera["state"], gate["state"]) == ("camera", "offline", "silent")
+    assert camera["fps"] is not None and 2.0 <= camera["fps"] <= 6.0  # sampled at 4 fps
