@@ -41,20 +41,20 @@ def looped(images: list[np.ndarray], seconds: float) -> Iterator[np.ndarray]:
         yield cycle[i % len(cycle)]
 
 
-def run(stage: DeviceHealthStage, images: Iterator[np.ndarray], start_seq: int = 0) -> list[DeviceAlertEvent]:
+DAY_TS = 1_800_000_000.0  # 16:00 in the default site time zone: no night hours
+
+
+def run(
+    stage: DeviceHealthStage, images: Iterator[np.ndarray], start_seq: int = 0, base_ts: float = DAY_TS
+) -> list[DeviceAlertEvent]:
+    """Frames through the stage as a replayed camera `cam-1` sends them, FPS a second from `base_ts`."""
+
     async def go() -> list[DeviceAlertEvent]:
         out: list[DeviceAlertEvent] = []
         for seq, image in enumerate(images, start=start_seq):
             jpeg, width, height = encode_jpeg(image, 85, None)
-            header = FrameHeader(
-                camera_id="cam-1",
-                stream_id="s1",
-                seq=seq,
-                ts=1_800_000_000 + seq / FPS,
-                width=width,
-                height=height,
-                fps=FPS,
-            )
+            ts = base_ts + seq / FPS
+            header = FrameHeader(camera_id="cam-1", stream_id="s1", seq=seq, ts=ts, width=width, height=height, fps=FPS)
             out += await stage.observe(header, jpeg)
         return out
 
