@@ -18,7 +18,7 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 SENTINEL_SERVICES = {
     "ingest": {"ingest"},
     "detect": {"detect"},
-    "alerts": {"rules", "deliver", "access"},
+    "alerts": {"rules", "deliver", "access", "devices"},
     "console": {"console"},
 }
 
