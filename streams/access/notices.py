@@ -9,6 +9,7 @@ answered 200 and counted, because a 4xx makes a terminal retry or mark the host 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 ACCESS_TYPE = "AccessControllerEvent"
 HEARTBEAT_TYPES = frozenset({"heartbeat"})  # compared case-folded: firmware writes heartBeat or heartbeat
+_TYPE_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,48}")  # event types become metric labels: keep them names, not text
 
 
 class NoticeKind(StrEnum):
@@ -48,7 +50,8 @@ def parse_isapi(
     if not isinstance(event_type, str) or not event_type.strip() or event_type == ACCESS_TYPE:
         return parse_hikvision_object(payload, picture, codes)
     kind = NoticeKind.HEARTBEAT if event_type.casefold() in HEARTBEAT_TYPES else NoticeKind.UNHANDLED
-    return DeviceNotice(kind=kind, event_type=event_type[:64], device_hints=_hints(payload), device_ts=_time(payload))
+    name = event_type if _TYPE_NAME.fullmatch(event_type) else "(unnamed)"
+    return DeviceNotice(kind=kind, event_type=name, device_hints=_hints(payload), device_ts=_time(payload))
 
 
 def _hints(payload: dict[str, Any]) -> dict[str, str | None]:

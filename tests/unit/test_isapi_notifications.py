@@ -81,6 +81,13 @@ def test_unused_event_type_is_unhandled() -> None:
     assert (notice.kind, notice.event_type) == (NoticeKind.UNHANDLED, "videoloss")
 
 
+def test_event_type_names_only() -> None:
+    """An event type is a metric label: free text from a device becomes one label, not one per message."""
+    body = b'{"eventType": "x y <z> ' + b"q" * 300 + b'", "ipAddress": "192.168.10.21"}'
+    notice = parse_isapi(body, JSON, {}, 1 << 20)
+    assert isinstance(notice, DeviceNotice) and notice.event_type == "(unnamed)"
+
+
 def test_access_event_through_the_sorter() -> None:
     assert isinstance(parse_isapi(fixture("access_event.xml"), XML, {}, 1 << 20), VendorEvent)
 
