@@ -15,6 +15,12 @@ function ago(seconds) {
   return Math.round(seconds / 3600) + " h ago";
 }
 
+function heard(d) {
+  const td = cell(ago(d.age_s) + " · " + d.last_kind);
+  td.title = new Date(d.last_seen * 1000).toLocaleString();
+  return td;
+}
+
 async function refresh() {
   const reply = await fetch("/api/devices", {credentials: "same-origin"});
   if (reply.status === 401) {
@@ -30,7 +36,7 @@ async function refresh() {
     tr.append(
       cell(d.device_id),
       cell(d.device_kind),
-      cell(new Date(d.last_seen * 1000).toLocaleString() + " (" + ago(d.age_s) + ", " + d.last_kind + ")"),
+      heard(d),
       cell(d.fps === null ? "–" : d.fps.toFixed(1) + " fps"),
       cell(d.state, "state-" + d.state),
     );
