@@ -63,6 +63,10 @@ class SilenceWatch:
             return []
         return [self._finding(device_id, IncidentPhase.END, device.silent_since, device.last_seen, "stream ended")]
 
+    def drop(self, device_id: str) -> None:
+        """Another worker watches the device now (its partition moved): stop watching, report nothing."""
+        self._devices.pop(device_id, None)
+
     def last_seen(self, device_id: str) -> float | None:
         device = self._devices.get(device_id)
         return device.last_seen if device is not None else None

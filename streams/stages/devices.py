@@ -91,6 +91,12 @@ class DeviceHealthStage:
                 )
         return await self._alerts(findings, header.stream_id, None)
 
+    def release(self, camera_ids: list[str]) -> None:
+        """These cameras' frames go to another worker now: their silence is not an outage seen from here."""
+        for camera_id in camera_ids:
+            self.offline.drop(camera_id)
+            self._streams.pop(camera_id, None)
+
     async def tick(self, now: float) -> list[DeviceAlertEvent]:
         """Offline cameras at wall-clock `now` (live frames carry capture times on the same clock)."""
         findings = self.offline.check(now)

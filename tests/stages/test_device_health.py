@@ -121,3 +121,23 @@ def test_short_covering_is_not_tampering() -> None:
     run(stage, looped(images, 15))
     brief = run(stage, looped([covered(i) for i in images], stage.settings.tamper_after_s - 3), start_seq=1000)
     assert brief + run(stage, looped(images, 10), start_seq=2000) == []
+
+
+def test_offline_after_silence_but_not_for_a_camera_released_to_another_worker() -> None:
+    image = clip_images(CLIP_NAMES[0])[0]
+    jpeg, width, height = encode_jpeg(image, 85, None)
+
+    async def go(release: bool) -> list[DeviceAlertEvent]:
+        stage = DeviceHealthStage(SiteConfig())
+        header = FrameHeader(
+            camera_id="cam-1", stream_id="live-1", seq=0, ts=DAY_TS, width=width, height=height, fps=FPS, live=True
+        )
+        await stage.observe(header, jpeg)
+        if release:
+            stage.release(["cam-1"])
+        after = DAY_TS + stage.settings.offline_after_s
+        return await stage.tick(after - 0.1) + await stage.tick(after) + await stage.tick(after + 60)
+
+    (offline,) = asyncio.run(go(release=False))
+    assert (offline.rule, offline.phase, offline.started_at) == ("camera_offline", AlertPhase.START, DAY_TS)
+    assert asyncio.run(go(release=True)) == []
