@@ -19,7 +19,7 @@ import numpy as np
 
 from detectors.devices.picture import edge_match, picture_stats, static_edges, view_shift
 from streams.ingest import encode_jpeg, file_frames
-from streams.stages.devices import _decode_small
+from streams.stages.devices import decode_small
 
 CLIPS = "/work/shared/clips/"
 NAMES = ("residential_street_parked_cars.mp4", "street_people_1080p.mp4", "virat_plaza_people_seated.avi")
@@ -61,7 +61,7 @@ def main() -> None:
     jpeg, width, _ = encode_jpeg(cv2.resize(samples(NAMES[1])[0], (1280, 720)), 85, None)
     started, runs = time.perf_counter(), 200
     for _ in range(runs):
-        small = _decode_small(jpeg, width)
+        small = decode_small(jpeg, width)
         assert small is not None
         s = picture_stats(small)
         edge_match(s.edges, s.edges)

@@ -78,7 +78,7 @@ class DeviceHealthStage:
         elif jpeg and header.ts - stream.last_sample_ts >= self.settings.sample_every_s:
             fps = stream.frames_since_sample / (header.ts - stream.last_sample_ts)
             stream.last_sample_ts, stream.frames_since_sample = header.ts, 0
-            image = _decode_small(jpeg, header.width)
+            image = decode_small(jpeg, header.width)
             if image is None:
                 logger.warning("camera %s frame %s undecodable; picture not checked", camera_id, header.seq)
             else:
@@ -174,7 +174,7 @@ class DeviceHealthStage:
             logger.warning("evidence frame of camera %s not kept: %s", header.camera_id, exc)
 
 
-def _decode_small(jpeg: bytes, width: int) -> np.ndarray | None:
+def decode_small(jpeg: bytes, width: int) -> np.ndarray | None:
     """Grey and reduced at decode time (libjpeg scales while decoding: far cheaper than a full decode)."""
     flag = cv2.IMREAD_GRAYSCALE
     if width >= 1280:
