@@ -100,7 +100,9 @@ def test_camera_offline_when_ingest_stops(make_site: Any) -> None:
     assert start is not None, "no camera_offline alert after ingest stopped"
     assert start.device_id == "row-a" and start.severity.value in ("yellow", "red")
     assert start.started_at <= out["stopped_at"]  # the last frame, not the moment it was noticed
-    assert out["seen_at"] - out["stopped_at"] <= OFFLINE_AFTER_S + SLACK_S
+    took = out["seen_at"] - out["stopped_at"]
+    print(f"camera_offline stored {took:.1f} s after ingest stopped (offline_after_s {OFFLINE_AFTER_S:.0f})")
+    assert took <= OFFLINE_AFTER_S + SLACK_S
     assert out["end"] is not None and out["end"].alert_id == start.alert_id
     terminal = out["terminal"]
     assert terminal is not None and (terminal.device_kind, terminal.device_id) == ("terminal", "gate2-term")
