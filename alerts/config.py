@@ -117,6 +117,27 @@ class ConsoleConfig(StrictModel):
     )
 
 
+class ClipConfig(StrictModel):
+    """The evidence clip of a camera alert, made from the evidence frames the detect stage keeps (docs/evidence.md)."""
+
+    enabled: bool = Field(default=True, description="Build a clip for each camera alert")
+    before_s: float = Field(
+        default=10.0, ge=0.0, le=300.0, description="Seconds before the incident began: how the person came to the car"
+    )
+    max_s: float = Field(
+        default=60.0,
+        ge=5.0,
+        le=600.0,
+        description="Longest clip; a longer incident keeps its beginning (the live view shows the rest)",
+    )
+    fps: float = Field(default=5.0, gt=0.0, le=30.0, description="Frames per second at most (enough to see a hand)")
+    max_width: int = Field(default=854, ge=160, le=3840, description="Frames are scaled down to this width (phones)")
+    format: Literal["mp4", "webm"] = Field(
+        default="mp4", description="mp4: H.264 (every phone and browser); webm: VP8 (browsers without H.264)"
+    )
+    quality: int = Field(default=28, ge=10, le=51, description="Encoder CRF: lower is sharper and larger")
+
+
 class AlertsConfig(StrictModel):
     cooldown_s: float = Field(
         default=300.0,
@@ -132,6 +153,7 @@ class AlertsConfig(StrictModel):
     )
     feed_maxlen: int = Field(default=10000, ge=100, le=10_000_000, description="Length of the live alert feed")
     snapshot_jpeg_quality: int = Field(default=85, ge=10, le=100)
+    clip: ClipConfig = Field(default_factory=ClipConfig)
     webhooks: tuple[WebhookConfig, ...] = Field(default=(), description="HTTP receivers of alert events")
     mqtt: MqttConfig | None = Field(default=None, description="Publish alerts to an MQTT broker")
     ntfy: NtfyConfig | None = Field(default=None, description="Push alerts to phones through ntfy")

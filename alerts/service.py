@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from alerts.clip_maker import ClipMaker
 from alerts.delivery.channels import Channel, DeliveryError
 from alerts.delivery.push import should_push
 from alerts.device_snapshot import render_device_snapshot
@@ -26,12 +27,14 @@ class AlertService:
         snapshot_quality: int = 85,
         on_delivery: Callable[[str, str], None] | None = None,
         lifecycle: LifecycleStore | None = None,
+        clips: ClipMaker | None = None,
     ) -> None:
         self.store = store
         self.channels = channels
         self.snapshot_quality = snapshot_quality
         self._on_delivery = on_delivery  # (channel name, "delivered" | "failed"), e.g. for metrics
         self.lifecycle = lifecycle
+        self.clips = clips
 
     async def handle(self, event: Alert) -> bool:
         """Process one event; returns False when it had been handled completely before and nothing was done.
@@ -53,6 +56,8 @@ class AlertService:
                 channel for channel in self.channels if channel.wants(event) and await self._may_push(channel, event)
             ]
             await asyncio.gather(*(self.deliver(channel, event) for channel in chosen))
+            if self.clips is not None and isinstance(event, AlertEvent):  # after the pushes, which link to it
+                await self.clips.make(event)
         await self.store.mark_delivered(event.event_id)
         return True
 

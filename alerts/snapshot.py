@@ -88,3 +88,8 @@ def _label(image: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[
     x, y = origin
     cv2.rectangle(image, (x, y), (x + w + 4, y + h + base + 4), colour, -1)
     cv2.putText(image, text, (x + 2, y + h + 2), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)
+
+
+# what the evidence clip draws with, so a clip frame looks like the snapshot
+PERSON_COLOUR, VEHICLE_COLOUR = _PERSON_COLOUR, _VEHICLE_COLOUR
+draw_box, draw_label = _draw_box, _label

@@ -9,7 +9,9 @@ Keys (prefix `sentinel:` by default):
   suppressed:{id}       marks an alert suppressed by the cooldown
   snapshot:{id}         annotated JPEG
   access-picture:{event} face picture a door terminal sent with an access event
-  frame:{cam}:{stream}:{seq}  candidate evidence frame (short TTL)
+  frame:{cam}:{stream}:{seq}  candidate evidence frame (short TTL); frame-boxes:... its tracked boxes (JSON)
+  frames:{cam}:{stream}  zset seq -> capture time of the kept frames (what an evidence clip is made of)
+  clip:{id}             the evidence clip (video); clip-info:{id} its window, frame count and gaps (JSON)
   feed                  stream of stored events for `sentinel alerts tail`
   delivery:{id}         list of delivery attempts (the delivery log)
   pushed:{id}:{channel}  severity last pushed to a phone channel (the push rule)
@@ -178,8 +180,61 @@ class AlertStore:
     async def get_snapshot(self, alert_id: str) -> bytes | None:
         return cast(bytes | None, await self.redis.get(self.key("snapshot", alert_id)))
 
-    async def put_frame(self, camera_id: str, stream_id: str, seq: int, jpeg: bytes, ttl_s: int) -> None:
-        await self.redis.set(self.key("frame", camera_id, stream_id, seq), jpeg, ex=ttl_s)
+    async def put_frame(
+        self,
+        camera_id: str,
+        stream_id: str,
+        seq: int,
+        jpeg: bytes,
+        ttl_s: int,
+        ts: float | None = None,
+        boxes: str = "",
+    ) -> None:
+        """Keep a candidate evidence frame; with its capture time (and boxes) it is indexed for evidence clips."""
+        if ts is None:
+            await self.redis.set(self.key("frame", camera_id, stream_id, seq), jpeg, ex=ttl_s)
+            return
+        index = self.key("frames", camera_id, stream_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(self.key("frame", camera_id, stream_id, seq), jpeg, ex=ttl_s)
+        pipe.set(self.key("frame-boxes", camera_id, stream_id, seq), boxes, ex=ttl_s)
+        pipe.zadd(index, {str(seq): ts})
+        pipe.zremrangebyscore(index, "-inf", f"({ts - ttl_s}")  # the index forgets what the frames' TTL dropped
+        pipe.expire(index, ttl_s)
+        await pipe.execute()
+
+    async def frames_between(
+        self, camera_id: str, stream_id: str, since: float, until: float
+    ) -> list[tuple[int, float]]:
+        """(seq, capture time) of the frames kept for a camera stream in [since, until], oldest first."""
+        rows = await self.redis.zrangebyscore(self.key("frames", camera_id, stream_id), since, until, withscores=True)
+        return [(int(member), float(score)) for member, score in cast(list[tuple[bytes, float]], rows)]
+
+    async def get_frames(
+        self, camera_id: str, stream_id: str, seqs: list[int]
+    ) -> list[tuple[bytes | None, bytes | None]]:
+        """(JPEG, boxes JSON) of each frame; (None, None) for one whose TTL ran out since it was indexed."""
+        if not seqs:
+            return []
+        keys = []
+        for seq in seqs:
+            keys += [self.key("frame", camera_id, stream_id, seq), self.key("frame-boxes", camera_id, stream_id, seq)]
+        values = cast(list[bytes | None], await self.redis.mget(keys))
+        return [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+
+    async def put_clip(self, alert_id: str, video: bytes, info: dict[str, object]) -> None:
+        """The clip lives as long as the alert and its snapshot (`retention_s`)."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(self.key("clip", alert_id), video, ex=self.retention_s)
+        pipe.set(self.key("clip-info", alert_id), json.dumps(info, sort_keys=True), ex=self.retention_s)
+        await pipe.execute()
+
+    async def get_clip(self, alert_id: str) -> bytes | None:
+        return cast(bytes | None, await self.redis.get(self.key("clip", alert_id)))
+
+    async def clip_info(self, alert_id: str) -> dict[str, Any] | None:
+        raw = await self.redis.get(self.key("clip-info", alert_id))
+        return cast(dict[str, Any], json.loads(raw)) if raw else None
 
     async def get_frame(self, camera_id: str, stream_id: str, seq: int) -> bytes | None:
         return cast(bytes | None, await self.redis.get(self.key("frame", camera_id, stream_id, seq)))

@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 
 from alerts.access.entry_ledger import EntryLedger
 from alerts.access.watchlist import WatchList
+from alerts.clip_maker import ClipMaker
 from alerts.delivery.channels import Channel
 from alerts.delivery.escalation import Escalator
 from alerts.delivery.registry import build_channels
@@ -160,6 +161,7 @@ class WorkerRuntime:
                 self.config.alerts.snapshot_jpeg_quality,
                 on_delivery=lambda channel, status: self.metrics.deliveries.labels(channel, status).inc(),
                 lifecycle=lifecycle,
+                clips=ClipMaker(store, self.config.alerts.clip) if self.config.alerts.clip.enabled else None,
             )
             escalation = self.config.alerts.escalation
             if escalation.levels:

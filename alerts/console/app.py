@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from alerts.ack_tokens import AckTokens
 from alerts.console.auth import ConsoleAuth, LoginRefused, Session
 from alerts.console.devices import DevicesApi
+from alerts.console.ranges import byte_range_response
 from alerts.delivery.webpush import PushSubscription, PushSubscriptions
 from alerts.device_liveness import DeviceLiveness
 from alerts.lifecycle import Action, LifecycleStore, Role
@@ -65,6 +66,7 @@ class Console:
         r.add_get("/api/alerts", self._alerts)
         r.add_get("/api/alerts/{alert_id}", self._alert)
         r.add_get("/api/alerts/{alert_id}/snapshot", self._snapshot)
+        r.add_get("/api/alerts/{alert_id}/clip", self._clip)
         r.add_post("/api/alerts/{alert_id}/actions", self._action)
         r.add_get("/api/stream", self._stream)
         r.add_post("/api/ack/{token}", self._ack_by_token)
@@ -184,6 +186,7 @@ class Console:
         summary["timeline"] = [json.loads(e.model_dump_json()) for e in await self.store.timeline(alert_id)]
         summary["transitions"] = [json.loads(t.model_dump_json()) for t in await self.lifecycle.history(alert_id)]
         summary["deliveries"] = await self.store.delivery_log(alert_id)
+        summary["clip"] = await self.store.clip_info(alert_id)
         return web.json_response(summary)
 
     async def _snapshot(self, request: web.Request) -> web.StreamResponse:
@@ -191,6 +194,15 @@ class Console:
         if jpeg is None:
             return _error(404, "no snapshot")
         return web.Response(body=jpeg, content_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+    async def _clip(self, request: web.Request) -> web.StreamResponse:
+        """The evidence clip, with byte ranges (Safari on iPhones plays video only from servers that answer them)."""
+        alert_id = request.match_info["alert_id"]
+        video = await self.store.get_clip(alert_id)
+        info = await self.store.clip_info(alert_id)
+        if video is None or info is None:
+            return _error(404, "no clip (yet): it is built just after the alert starts")
+        return byte_range_response(request, video, str(info.get("content_type", "video/mp4")))
 
     async def _action(self, request: web.Request) -> web.StreamResponse:
         session = request[SESSION_KEY]

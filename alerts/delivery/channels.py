@@ -15,11 +15,12 @@ from typing import Protocol
 import aiohttp
 
 from alerts.config import PushPolicy, WebhookConfig
-from alerts.models import Alert
+from alerts.models import Alert, AlertEvent
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Sentinel-Signature"
+CLIP_HEADER = "X-Sentinel-Clip"  # console URL (or path, without console.public_url) of the evidence clip
 
 
 class DeliveryError(RuntimeError):
@@ -106,8 +107,9 @@ class WebhookChannel:
 
     push_policy: PushPolicy | None = None  # a machine receiver: every step it asks for
 
-    def __init__(self, config: WebhookConfig) -> None:
+    def __init__(self, config: WebhookConfig, console_url: str | None = None) -> None:
         self.config = config
+        self.console_url = console_url.rstrip("/") if console_url else ""
         self.name = config.name or f"webhook:{config.url.host}"
         self._session: aiohttp.ClientSession | None = None
 
@@ -119,6 +121,8 @@ class WebhookChannel:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.config.timeout_s))
         body = event.model_dump_json().encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": event.event_id}
+        if isinstance(event, AlertEvent):  # the body is the alert record itself; where its evidence clip will be
+            headers[CLIP_HEADER] = f"{self.console_url}/api/alerts/{event.alert_id}/clip"
         if self.config.secret is not None:
             headers[SIGNATURE_HEADER] = sign(body, self.config.secret.get_secret_value())
         return await post_with_retries(

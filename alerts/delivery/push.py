@@ -61,6 +61,8 @@ def push_payload(event: Alert, console_url: str | None = None) -> dict[str, Any]
         base = console_url.rstrip("/")
         payload["url"] = f"{base}/alerts/{event.alert_id}"
         payload["snapshot_url"] = f"{base}/api/alerts/{event.alert_id}/snapshot"
+        if isinstance(event, AlertEvent):  # built just after the push goes out; the link works once it is ready
+            payload["clip_url"] = f"{base}/api/alerts/{event.alert_id}/clip"
     return payload
 
 
@@ -141,6 +143,9 @@ class NtfyChannel:
             page = f"{str(self.config.console_url).rstrip('/')}/alerts/{event.alert_id}"
             body["click"] = page
             body["actions"] = [{"action": "view", "label": "Open", "url": page, "clear": False}]
+            if isinstance(event, AlertEvent):
+                clip = f"{str(self.config.console_url).rstrip('/')}/api/alerts/{event.alert_id}/clip"
+                body["actions"].append({"action": "view", "label": "Clip", "url": clip, "clear": False})
             if self.tokens is not None:
                 token = await self.tokens.issue(event.alert_id, self.name)
                 ack = f"{str(self.config.console_url).rstrip('/')}/api/ack/{token}"

@@ -35,7 +35,7 @@ class ChannelContext:
 
 
 def _webhooks(ctx: ChannelContext) -> list[Channel]:
-    return [WebhookChannel(webhook) for webhook in ctx.config.webhooks]
+    return [WebhookChannel(webhook, ctx.console_url) for webhook in ctx.config.webhooks]
 
 
 def _mqtt(ctx: ChannelContext) -> list[Channel]:

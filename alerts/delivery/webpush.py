@@ -85,6 +85,8 @@ class WebPushChannel:
             "image": data.get("snapshot_url", f"/api/alerts/{event.alert_id}/snapshot"),
             "alert_id": event.alert_id,
             "severity": event.severity.value,
+            # the service worker's "Play clip" action; door alerts have no clip
+            "clip": data.get("clip_url", f"/api/alerts/{event.alert_id}/clip") if "dwell_s" in data else None,
         }
 
     async def send(self, event: Alert) -> int:

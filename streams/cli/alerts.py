@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -159,3 +160,26 @@ def snapshot(alert_id: str, output: Path, config_path: Path | None) -> None:
         raise click.ClickException(f"no snapshot for alert {alert_id} (unknown id or expired)")
     output.write_bytes(jpeg)
     click.echo(str(output))
+
+
+@alerts_group.command()
+@click.argument("alert_id")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def clip(alert_id: str, output: Path, config_path: Path | None) -> None:
+    """Save an alert's evidence clip (MP4 or WebM, as clip.format was when it was built)."""
+
+    async def run() -> tuple[bytes | None, dict[str, Any] | None]:
+        store, url = _store(config_path)
+        await check_redis(store, url)
+        try:
+            return await store.get_clip(alert_id), await store.clip_info(alert_id)
+        finally:
+            await store.redis.aclose()
+
+    video, info = asyncio.run(run())
+    if not video or info is None:
+        raise click.ClickException(f"no clip for alert {alert_id} (unknown id, expired, or no frames were kept)")
+    output.write_bytes(video)
+    span, gaps = float(info["end"]) - float(info["start"]), len(info.get("gaps", []))
+    click.echo(f"{output} ({info.get('frames')} frames, {span:.1f} s, {gaps} gaps)")

@@ -14,6 +14,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from alerts.clip import encode_objects
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from detectors.vision.backend import Detector
 from detectors.vision.mosaic import TILES, Placement, fit_window, pack, unpack, window_side, with_carried
@@ -33,12 +34,21 @@ def check_camera(config: SiteConfig, camera_id: str) -> None:
         raise RecordError(f"unknown camera id {camera_id!r}: not listed in the site config")
 
 
-
 class EvidenceFrames(Protocol):
     """Where the stage keeps frames that may become an alert's snapshot; `alerts.store.AlertStore` is one.
     A protocol, so this stage needs nothing of the alert store but this one call."""
 
-    async def put_frame(self, camera_id: str, stream_id: str, seq: int, jpeg: bytes, ttl_s: int) -> None: ...
+    async def put_frame(
+        self,
+        camera_id: str,
+        stream_id: str,
+        seq: int,
+        jpeg: bytes,
+        ttl_s: int,
+        ts: float | None = None,
+        boxes: str = "",
+    ) -> None: ...
+
 
 class DetectStage:
     """JPEG -> detections -> per-camera ByteTrack -> TrackFrame, a micro-batch of frames at a time.
@@ -229,7 +239,13 @@ class DetectStage:
         if self.store is not None and self.config.detector.store_evidence_frames and _has_candidates(objects):
             try:
                 await self.store.put_frame(
-                    header.camera_id, header.stream_id, header.seq, item.jpeg, self.config.alerts.frame_buffer_s
+                    header.camera_id,
+                    header.stream_id,
+                    header.seq,
+                    item.jpeg,
+                    self.config.alerts.frame_buffer_s,
+                    ts=header.ts,
+                    boxes=encode_objects(objects),  # the evidence clip boxes the person and the car on every frame
                 )
             except TRANSIENT as exc:  # evidence is best effort: tracking must go on through a Redis outage
                 logger.warning(

@@ -146,6 +146,29 @@ async function loadTimeline(alertId) {
   return detail;
 }
 
+// The evidence clip: built just after the alert starts and again as the incident goes on, so it is asked for again
+// until it is there and whenever the incident sends a new step.
+let clipVersion = null;
+async function loadClip(alertId, attempt = 0) {
+  const video = document.getElementById("clip");
+  const status = document.getElementById("clip-status");
+  if (!video) return;
+  const detail = await (await api("/api/alerts/" + encodeURIComponent(alertId))).json();
+  const clip = detail.clip;
+  if (!clip || !clip.frames) {
+    status.textContent = clip ? "No video frames were kept for this incident." : "Clip being prepared…";
+    if (!clip && attempt < 20) setTimeout(() => loadClip(alertId, attempt + 1), 3000);
+    return;
+  }
+  const gaps = clip.gaps.length ? " · " + clip.gaps.length + " gap(s) where no frame was kept" : "";
+  const span = Math.round(clip.end - clip.start);
+  status.textContent = clip.frames + " frames over " + span + " s" + (clip.capped ? " (capped)" : "") + gaps;
+  if (clipVersion === clip.event_id) return;
+  clipVersion = clip.event_id;
+  video.src = "/api/alerts/" + encodeURIComponent(alertId) + "/clip?v=" + encodeURIComponent(clip.event_id);
+  video.hidden = false;
+}
+
 function follow() {
   const status = document.getElementById("connection");
   const stream = new EventSource("/api/stream");
@@ -157,7 +180,7 @@ function follow() {
     if (focus && data.alert.alert_id !== focus) return;
     const previous = cards.get(data.alert.alert_id);
     place({alert: data.alert, state: previous ? previous.item.state : data.state, escalations: previous ? previous.item.escalations : 0});
-    if (focus) loadTimeline(focus);
+    if (focus) { loadTimeline(focus); setTimeout(() => loadClip(focus), 2000); }
   });
   stream.addEventListener("state", (event) => {
     const data = JSON.parse(event.data);
@@ -196,6 +219,7 @@ async function start() {
     const alertId = decodeURIComponent(location.pathname.split("/").pop());
     const detail = await loadTimeline(alertId);
     place(detail);
+    loadClip(alertId);
   } else {
     const items = await (await api("/api/alerts?limit=100")).json();
     for (const item of items.reverse()) place(item);

@@ -29,12 +29,14 @@ self.addEventListener("push", (event) => {
     tag: alert.alert_id,  // one notification per incident: a raised severity replaces it
     renotify: true,
     requireInteraction: alert.severity === "red",
-    data: {url: alert.url},
+    actions: alert.clip ? [{action: "clip", title: "Play clip"}] : [],
+    data: {url: alert.url, clip: alert.clip},
   }));
 });
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const url = (event.notification.data && event.notification.data.url) || "/";
+  const data = event.notification.data || {};
+  const url = (event.action === "clip" && data.clip) || data.url || "/";
   event.waitUntil(self.clients.openWindow(url));
 });

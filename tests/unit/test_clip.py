@@ -1,0 +1,144 @@
+"""Evidence clip windows: what span a clip covers, which frames go in, where the gaps are, and the video itself."""
+
+from __future__ import annotations
+
+import io
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from alerts.clip import (
+    ClipWindow,
+    choose_boxes,
+    clip_window,
+    decode_objects,
+    encode_objects,
+    find_gaps,
+    pick_frames,
+    render_clip,
+)
+from alerts.config import ClipConfig
+from alerts.models import AlertEvent, AlertPhase
+from tests.builders import car, person_at
+
+T0 = 1_700_000_000.0
+
+
+def alert(started_at: float = T0, ts: float = T0 + 30, phase: AlertPhase = AlertPhase.START) -> AlertEvent:
+    return AlertEvent(
+        alert_id="clip-test-1",
+        event_id=f"clip-test-1:{phase.value}:{ts}",
+        phase=phase,
+        rule="loitering",
+        site_id="site-a",
+        camera_id="cam-1",
+        stream_id="s",
+        started_at=started_at,
+        ts=ts,
+        dwell_s=max(0.0, ts - started_at),
+        person_track_id=7,
+        vehicle_track_id=100,
+        person_box=(500, 180, 548, 300),
+        vehicle_box=(400, 300, 600, 400),
+        frame_seq=1,
+        frame_width=1280,
+        frame_height=720,
+    )
+
+
+@pytest.mark.parametrize(
+    ("before_s", "max_s", "ts", "expected"),
+    [
+        (10, 60, T0 + 30, ClipWindow(T0 - 10, T0 + 30, capped=False)),  # before the incident to the alert start
+        (0, 60, T0 + 30, ClipWindow(T0, T0 + 30, capped=False)),
+        (10, 60, T0 + 50, ClipWindow(T0 - 10, T0 + 50, capped=False)),  # an update extends it
+        (10, 60, T0 + 51, ClipWindow(T0 - 10, T0 + 50, capped=True)),  # ... up to max_s, keeping the beginning
+        (10, 60, T0 + 900, ClipWindow(T0 - 10, T0 + 50, capped=True)),
+        (10, 60, T0 - 5, ClipWindow(T0 - 10, T0, capped=False)),  # a step stamped before the start: no negative span
+    ],
+)
+def test_window_runs_from_before_the_incident_to_the_step_capped(
+    before_s: float, max_s: float, ts: float, expected: ClipWindow
+) -> None:
+    assert clip_window(alert(ts=ts), ClipConfig(before_s=before_s, max_s=max_s)) == expected
+
+
+def test_frames_outside_the_window_are_left_out_and_the_rate_is_thinned() -> None:
+    window = ClipWindow(T0, T0 + 2, capped=False)
+    ten_fps = [(seq, T0 - 1 + seq / 10) for seq in range(40)]  # T0-1 .. T0+2.9
+    picked = pick_frames(ten_fps, window, fps=5)
+    assert [seq for seq, _ in picked] == list(range(10, 31, 2)), "every other frame from T0 to T0+2 inclusive"
+    assert pick_frames(ten_fps, window, fps=30) == [(s, t) for s, t in ten_fps if T0 <= t <= T0 + 2]
+
+
+def test_frames_come_out_in_time_order_whatever_order_they_are_given() -> None:
+    window = ClipWindow(T0, T0 + 10, capped=False)
+    assert pick_frames([(3, T0 + 3), (1, T0 + 1), (2, T0 + 2)], window, fps=5) == [
+        (1, T0 + 1),
+        (2, T0 + 2),
+        (3, T0 + 3),
+    ]
+
+
+def test_missing_frames_are_gaps_of_the_window() -> None:
+    window = ClipWindow(T0, T0 + 10, capped=False)
+    times = [T0 + i * 0.2 for i in range(10)] + [T0 + 6 + i * 0.2 for i in range(21)]  # nothing from 1.8 s to 6 s
+    assert find_gaps(times, window, fps=5) == [(pytest.approx(T0 + 1.8), pytest.approx(T0 + 6))]
+    assert find_gaps([T0 + i * 0.2 for i in range(51)], window, fps=5) == []
+    assert find_gaps([], window, fps=5) == [(T0, T0 + 10)], "no frame kept at all: the whole window is a gap"
+    late_start = find_gaps([T0 + 4 + i * 0.2 for i in range(31)], window, fps=5)
+    assert late_start == [(T0, pytest.approx(T0 + 4))], "frames expired from the buffer: a gap at the beginning"
+
+
+def test_boxes_round_trip_and_bad_boxes_draw_nothing() -> None:
+    objects = [person_at(7, 524, 300), car(100)]
+    assert decode_objects(encode_objects(objects)) == (
+        (7, "person", (500.0, 180.0, 548.0, 300.0)),
+        (100, "car", (400.0, 300.0, 600.0, 400.0)),
+    )
+    assert decode_objects(b"not json") == ()
+    assert decode_objects(None) == ()
+
+
+def test_the_alerts_person_and_car_are_chosen_by_id_else_every_person_and_the_overlapping_car() -> None:
+    event = alert()
+    by_id = decode_objects(encode_objects([person_at(7, 524, 300), person_at(8, 900, 300), car(100)]))
+    assert [label for label, _ in choose_boxes(event, by_id)] == ["vehicle #100", "person #7"]
+    renamed = decode_objects(encode_objects([person_at(21, 524, 300), person_at(8, 900, 300), car(55)]))
+    assert [label for label, _ in choose_boxes(event, renamed)] == ["vehicle #100", "person", "person"]
+    elsewhere = decode_objects(encode_objects([car(55, box=car().box.model_copy(update={"x1": 900, "x2": 1100}))]))
+    assert choose_boxes(event, elsewhere) == [], "another car is not the alert's car"
+
+
+def _frame(shade: int) -> bytes:
+    image = np.full((720, 1280, 3), shade, dtype=np.uint8)
+    cv2.rectangle(image, (400, 300), (600, 400), (0, 200, 0), -1)
+    return cv2.imencode(".jpg", image)[1].tobytes()
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "webm"])
+def test_video_spans_the_capture_times_so_a_gap_is_held_not_skipped(fmt: str) -> None:
+    config = ClipConfig(format=fmt)  # type: ignore[arg-type]
+    event = alert(ts=T0 + 4)
+    window = clip_window(event, ClipConfig(before_s=0))
+    boxes = decode_objects(encode_objects([person_at(7, 524, 300), car(100)]))
+    times = [T0 + i * 0.2 for i in range(5)] + [T0 + 3 + i * 0.2 for i in range(6)]  # 1 s .. 3 s missing
+    video = render_clip(event, [(t, _frame(40 + 10 * i), boxes) for i, t in enumerate(times)], window, config)
+    assert video is not None
+    with av.open(io.BytesIO(video)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == {"mp4": "h264", "webm": "vp8"}[fmt]
+        decoded = list(container.decode(stream))
+    assert (decoded[0].width, decoded[0].height) == (854, 480), "scaled to clip.max_width, even sides"
+    assert len(decoded) == len(times)
+    seconds = [float(f.pts * f.time_base) for f in decoded]
+    assert seconds[-1] - seconds[0] == pytest.approx(4.0, abs=0.05), "the gap keeps its length in the video"
+    assert seconds[5] - seconds[4] == pytest.approx(2.2, abs=0.05)
+
+
+def test_no_decodable_frame_means_no_clip() -> None:
+    window = ClipWindow(T0, T0 + 1, capped=False)
+    assert render_clip(alert(), [(T0, b"broken", ())], window, ClipConfig()) is None
+    assert render_clip(alert(), [], window, ClipConfig()) is None
