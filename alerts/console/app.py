@@ -25,6 +25,8 @@ from alerts.delivery.webpush import PushSubscription, PushSubscriptions
 from alerts.device_liveness import DeviceLiveness
 from alerts.lifecycle import Action, LifecycleStore, Role
 from alerts.store import AlertStore, parse_alert
+from alerts.timeline import Action as TimelineAction
+from alerts.timeline import is_replay, timeline
 from alerts.web_site import WebSite
 
 logger = logging.getLogger(__name__)
@@ -38,9 +40,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 class Console:
     def __init__(
-        self, store: AlertStore, lifecycle: LifecycleStore, auth: ConsoleAuth, push_public_key: str | None = None
+        self,
+        store: AlertStore,
+        lifecycle: LifecycleStore,
+        auth: ConsoleAuth,
+        push_public_key: str | None = None,
+        timezone: str = "UTC",
     ) -> None:
         self.store = store
+        self.timezone = timezone  # the site's: the timeline's times are written in it
         self.lifecycle = lifecycle
         self.auth = auth
         self.push_public_key = push_public_key  # VAPID public key, when Web Push is configured
@@ -187,6 +195,13 @@ class Console:
         summary["transitions"] = [json.loads(t.model_dump_json()) for t in await self.lifecycle.history(alert_id)]
         summary["deliveries"] = await self.store.delivery_log(alert_id)
         summary["clip"] = await self.store.clip_info(alert_id)
+        actions = [
+            TimelineAction(t.at, t.by, t.from_state.value, t.to_state.value, t.note)
+            for t in await self.lifecycle.history(alert_id)
+        ]
+        events = await self.store.timeline(alert_id)
+        summary["entries"] = [e.as_json() for e in timeline(events, actions, self.timezone)]
+        summary["replay"] = bool(events) and is_replay(events[0])
         return web.json_response(summary)
 
     async def _snapshot(self, request: web.Request) -> web.StreamResponse:

@@ -119,7 +119,8 @@ async def start_console(config: SiteConfig) -> Console:
     await check_redis(store, config.redis.redacted_url)
     lifecycle = LifecycleStore(store.redis, config.alerts.retention_s, store.prefix)
     push_key = config.alerts.webpush.vapid_public_key if config.alerts.webpush else None
-    console = Console(store, lifecycle, ConsoleAuth(store.redis, config.alerts.console, store.prefix), push_key)
+    auth = ConsoleAuth(store.redis, config.alerts.console, store.prefix)
+    console = Console(store, lifecycle, auth, push_key, timezone=config.risk.timezone)
     port = await console.start(config.alerts.console.host, config.alerts.console.port)
     click.echo(f"sentinel: console on http://{config.alerts.console.host}:{port}/", err=True)
     return console

@@ -5,19 +5,30 @@ artifacts/console/ for whoever reads the CI output.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
 from urllib.request import urlopen
 
+import cv2
+import redis.asyncio as aioredis
 from playwright.sync_api import Page, expect, sync_playwright
 
+from alerts.clip import encode_objects
+from alerts.clip_maker import ClipMaker
+from alerts.config import ClipConfig
 from alerts.console.auth import hash_password
+from alerts.models import AlertEvent
+from alerts.store import AlertStore
+from detectors.geometry import Box
+from detectors.types import ObjectClass, TrackedObject
 from streams.kafka.broker import free_port
-from tests.integration.conftest import SENTINEL, virat_tracks
+from tests.integration.conftest import CLIPS, REDIS_URL, SENTINEL, virat_tracks
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
@@ -43,6 +54,53 @@ def replay_virat(site: Any, tmp_path: Path) -> str:
     return next(a["alert_id"] for a in alerts if a["phase"] == "start")
 
 
+async def _clip_from_shared_frames(key_prefix: str, alert_id: str) -> dict[str, object] | None:
+    """The VIRAT car-park video is not shared, only its boxes: keep real frames of a shared parked-cars clip as the
+    evidence frames of the alert's window (its boxes on them), then build the clip as the delivery stage does."""
+    store = AlertStore(aioredis.from_url(REDIS_URL), 3600, 0, 100, prefix=key_prefix)
+    try:
+        event = await store.get(alert_id)
+        assert isinstance(event, AlertEvent)
+        objects = [
+            TrackedObject(
+                track_id=event.person_track_id,
+                cls=ObjectClass.PERSON,
+                box=Box(**_xyxy(event.person_box)),
+                confidence=0.9,
+            ),
+            TrackedObject(
+                track_id=event.vehicle_track_id,
+                cls=ObjectClass.CAR,
+                box=Box(**_xyxy(event.vehicle_box)),
+                confidence=0.9,
+            ),
+        ]
+        capture = cv2.VideoCapture(str(CLIPS / "residential_street_parked_cars.mp4"))
+        ts, seq = event.started_at - 10, 0
+        while ts <= event.ts:
+            ok, image = capture.read()
+            if not ok:
+                capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                continue
+            if 3.0 < ts - event.started_at < 5.0:  # two seconds the buffer lost: a gap in the clip, not an error
+                ts, seq = ts + 0.2, seq + 1
+                continue
+            image = cv2.resize(image, (event.frame_width, event.frame_height))
+            jpeg = cv2.imencode(".jpg", image)[1].tobytes()
+            await store.put_frame(
+                event.camera_id, event.stream_id, 10_000 + seq, jpeg, 600, ts=ts, boxes=encode_objects(objects)
+            )
+            ts, seq = ts + 0.2, seq + 1
+        capture.release()
+        return await ClipMaker(store, ClipConfig()).make(event)
+    finally:
+        await store.redis.aclose()
+
+
+def _xyxy(box: tuple[float, float, float, float]) -> dict[str, float]:
+    return {"x1": box[0], "y1": box[1], "x2": box[2], "y2": box[3]}
+
+
 def log_in(page: Page, base: str, username: str, password: str) -> None:
     page.goto(base + "/")
     expect(page).to_have_url(base + "/login?next=/")
@@ -61,6 +119,7 @@ def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, 
     account = {"username": "officer1", "role": "officer", "password_hash": hash_password("night-shift-1")}
     site = make_site(
         alerts={"console": {"port": port, "host": "127.0.0.1", "accounts": [account]}},
+        risk={"timezone": "Asia/Shanghai"},
         cameras=[{"id": "virat-0503", "zone": "Car park row B"}],
     )
     log = (tmp_path / "console.log").open("w")
@@ -101,12 +160,28 @@ def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, 
             expect(card.locator(".state")).to_have_text("acknowledged")
             expect(card.locator('button[data-action="acknowledge"]')).to_have_count(0)
 
+            with ThreadPoolExecutor(1) as thread:  # Playwright's sync API holds this thread's event loop
+                info = thread.submit(asyncio.run, _clip_from_shared_frames(site.key_prefix, alert_id)).result()
+            assert info is not None and info["frames"] and len(info["gaps"]) == 1, info
             card.locator("a").click()  # the alert page: timeline with the transition and who made it
             expect(page.locator("#timeline")).to_contain_text("new → acknowledged by officer1")
+            expect(page.locator("#timeline")).to_contain_text("[replay] Alert (")  # a track replay, marked
+            expect(page.locator("#timeline li").first).to_contain_text(" CST — ")  # in the site's zone
+            expect(card.locator(".badge.replay")).to_be_visible()
+            video = page.locator("#clip")
+            expect(video).to_be_visible(timeout=15_000)
+            expect(page.locator("#clip-status")).to_contain_text("1 gap(s)")
+            page.wait_for_function("() => document.getElementById('clip').duration > 0", timeout=15_000)
+            page.evaluate("() => document.getElementById('clip').play()")
+            page.wait_for_function("() => document.getElementById('clip').currentTime > 0.5", timeout=15_000)
+            duration = video.evaluate("v => v.duration")
+            assert duration > 20, f"from 10 s before the incident to the alert: {duration}"
             page.screenshot(path=str(ARTIFACTS / "alert-page.png"), full_page=True)
 
             snapshot = page.request.get(f"{base}/api/alerts/{alert_id}/snapshot")
             assert snapshot.status == 200 and snapshot.headers["content-type"] == "image/jpeg"
+            part = page.request.get(f"{base}/api/alerts/{alert_id}/clip", headers={"Range": "bytes=0-99"})
+            assert part.status == 206 and len(part.body()) == 100 and part.headers["content-type"] == "video/mp4"
             browser.close()
         anonymous = subprocess.run(
             ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"{base}/api/alerts/{alert_id}/snapshot"],
@@ -115,6 +190,13 @@ def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, 
             check=True,
         )
         assert anonymous.stdout == "401", "snapshots are for logged-in users only"
+        anonymous_clip = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"{base}/api/alerts/{alert_id}/clip"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert anonymous_clip.stdout == "401", "clips too"
     finally:
         console.terminate()
         console.wait(timeout=20)

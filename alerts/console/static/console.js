@@ -67,6 +67,7 @@ function render(item) {
   const body = el("div", "body");
   const title = el("h2");
   title.append(el("span", "badge " + alert.severity, alert.severity), " ", alert.rule.replace(/_/g, " "));
+  if (alert.stream_id.startsWith("replay-")) title.append(" ", el("span", "badge replay", "replay"));
   body.append(title, el("p", "message", alert.message), el("p", "meta", facts(alert)));
   if (alert.risk_reasons && alert.risk_reasons.length) {
     body.append(el("p", "meta", "Score " + alert.risk_score + ": " + alert.risk_reasons.join("; ")));
@@ -139,10 +140,8 @@ function place(item) {
 async function loadTimeline(alertId) {
   const detail = await (await api("/api/alerts/" + encodeURIComponent(alertId))).json();
   const list = document.getElementById("timeline");
-  const rows = detail.timeline.map((e) => [e.ts, e.phase + ": " + e.message])
-    .concat(detail.transitions.map((t) => [t.at, t.from_state + " → " + t.to_state + " by " + t.by + (t.note ? " (" + t.note + ")" : "")]))
-    .sort((a, b) => a[0] - b[0]);
-  list.replaceChildren(...rows.map(([ts, text]) => el("li", "", when(ts) + " — " + text)));
+  // worded by the server (alerts/timeline.py): "left the car", "came back", times in the site's zone
+  list.replaceChildren(...detail.entries.map((e) => el("li", e.kind, e.when + " — " + e.text)));
   return detail;
 }
 
