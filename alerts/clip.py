@@ -13,9 +13,10 @@ import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import av
 import cv2
@@ -136,9 +137,14 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
 
 
 def render_clip(
-    event: AlertEvent, frames: Sequence[tuple[float, bytes, Boxes]], window: ClipWindow, config: ClipConfig
+    event: AlertEvent,
+    frames: Sequence[tuple[float, bytes, Boxes]],
+    window: ClipWindow,
+    config: ClipConfig,
+    timezone: str = "UTC",
 ) -> bytes | None:
-    """Encode the frames (capture time, JPEG, boxes) as a video; None when no frame could be decoded."""
+    """Encode the frames (capture time, JPEG, boxes) as a video; None when no frame could be decoded.
+    Each frame is stamped with its capture time in the site's `timezone`, as the timeline writes it."""
     images = [(ts, image, boxes) for ts, jpeg, boxes in frames if (image := _decode(jpeg)) is not None]
     if not images:
         return None
@@ -149,7 +155,7 @@ def render_clip(
     # a real file: faststart (the index first, so playback starts before the whole clip has loaded) rewrites it
     with tempfile.TemporaryDirectory(prefix="sentinel-clip-") as scratch:
         path = Path(scratch) / f"clip.{config.format}"
-        _encode(event, images, window, config, path, options, (out_w, out_h))
+        _encode(event, images, window, config, path, options, (out_w, out_h), ZoneInfo(timezone))
         return path.read_bytes()
 
 
@@ -161,6 +167,7 @@ def _encode(
     path: Path,
     options: dict[str, str],
     size: tuple[int, int],
+    zone: ZoneInfo,
 ) -> None:
     out_w, out_h = size
     box_scale = out_w / event.frame_width
@@ -175,7 +182,7 @@ def _encode(
             pts = max(last_pts + 1, int(round((ts - window.start) * 1000)))
             last_pts = pts
             picture = _annotate(
-                event, cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA), boxes, ts, box_scale
+                event, cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA), boxes, ts, box_scale, zone
             )
             frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
             frame.pts, frame.time_base = pts, _MS
@@ -191,15 +198,18 @@ def _codec_options(config: ClipConfig) -> dict[str, str]:
     return {"crf": str(config.quality), "b": "0", "deadline": "realtime", "cpu-used": "8"}
 
 
-def _annotate(event: AlertEvent, image: np.ndarray, boxes: Boxes, ts: float, scale: float) -> np.ndarray:
+def _annotate(
+    event: AlertEvent, image: np.ndarray, boxes: Boxes, ts: float, scale: float, zone: ZoneInfo
+) -> np.ndarray:
     thickness = max(1, round(max(image.shape[:2]) / 400))
     for label, box in choose_boxes(event, boxes):
         colour = PERSON_COLOUR if label.startswith("person") else VEHICLE_COLOUR
         scaled = (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
         draw_box(image, scaled, colour, label, thickness, below=not label.startswith("person"))
-    when = datetime.fromtimestamp(ts, tz=UTC).strftime("%H:%M:%S.%f")[:-5]
+    local = datetime.fromtimestamp(ts, tz=zone)
+    when = local.strftime("%H:%M:%S.%f")[:-5] + " " + local.strftime("%Z")
     offset = ts - event.started_at
-    draw_label(image, f"{event.camera_id} {when} UTC ({offset:+.1f} s)", (6, 6), (0, 0, 0), thickness)
+    draw_label(image, f"{event.camera_id} {when} ({offset:+.1f} s)", (6, 6), (0, 0, 0), thickness)
     return image
 
 

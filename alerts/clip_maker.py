@@ -27,9 +27,10 @@ logger = logging.getLogger(__name__)
 class ClipMaker:
     """One clip per alert, rebuilt when a later step widens its window; missing frames are gaps, never errors."""
 
-    def __init__(self, store: AlertStore, config: ClipConfig) -> None:
+    def __init__(self, store: AlertStore, config: ClipConfig, timezone: str = "UTC") -> None:
         self.store = store
         self.config = config
+        self.timezone = timezone  # the site's: frames are stamped with their time in it
 
     async def make(self, event: AlertEvent) -> dict[str, object] | None:
         """Build (or extend) the clip for this step; returns its info, or None when there was nothing to do."""
@@ -46,7 +47,7 @@ class ClipMaker:
         ]
         loop = asyncio.get_running_loop()
         try:
-            video = await loop.run_in_executor(None, render_clip, event, frames, window, self.config)
+            video = await loop.run_in_executor(None, render_clip, event, frames, window, self.config, self.timezone)
         except (av.FFmpegError, ValueError) as exc:  # a clip is extra evidence: its failure must not stop delivery
             logger.error("alert %s: clip not encoded (%s)", event.alert_id, exc, extra={"alert_id": event.alert_id})
             return None

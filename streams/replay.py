@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -114,7 +115,8 @@ class Replayer:
         )
         await consumer.start()
         await producer.start()
-        bar = tqdm(total=total, unit="frame", disable=not self.progress, desc=stream_id[-12:], dynamic_ncols=True)
+        shown = self.progress and sys.stderr.isatty()  # a piped log would get hundreds of carriage-return updates
+        bar = tqdm(total=total, unit="frame", disable=not shown, desc=stream_id[-12:], dynamic_ncols=True)
         try:
             await self._assign_at_end(consumer)
             started = time.perf_counter()

@@ -161,7 +161,9 @@ class WorkerRuntime:
                 self.config.alerts.snapshot_jpeg_quality,
                 on_delivery=lambda channel, status: self.metrics.deliveries.labels(channel, status).inc(),
                 lifecycle=lifecycle,
-                clips=ClipMaker(store, self.config.alerts.clip) if self.config.alerts.clip.enabled else None,
+                clips=ClipMaker(store, self.config.alerts.clip, self.config.risk.timezone)
+                if self.config.alerts.clip.enabled
+                else None,
             )
             escalation = self.config.alerts.escalation
             if escalation.levels:
