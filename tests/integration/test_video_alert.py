@@ -46,6 +46,9 @@ def test_clip_of_the_alert_is_built_from_the_frames_that_went_through_the_broker
     out = tmp_path / "evidence.mp4"
     printed = site.cli("alerts", "clip", start["alert_id"], "-o", str(out)).output
     assert str(out) in printed
+    clip_ttl = site.redis.ttl(f"{site.key_prefix}clip:{start['alert_id']}")
+    snapshot_ttl = site.redis.ttl(f"{site.key_prefix}snapshot:{start['alert_id']}")
+    assert abs(clip_ttl - snapshot_ttl) < 120 and clip_ttl > 3600, "kept as long as the snapshot (alerts.retention_s)"
     with av.open(str(out)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import av
@@ -19,6 +20,7 @@ from alerts.clip import (
     pick_frames,
     render_clip,
 )
+from alerts.clip_maker import ClipMaker
 from alerts.config import ClipConfig
 from alerts.models import AlertEvent, AlertPhase
 from tests.builders import car, person_at
@@ -142,3 +144,45 @@ def test_no_decodable_frame_means_no_clip() -> None:
     window = ClipWindow(T0, T0 + 1, capped=False)
     assert render_clip(alert(), [(T0, b"broken", ())], window, ClipConfig()) is None
     assert render_clip(alert(), [], window, ClipConfig()) is None
+
+
+class _Buffer:
+    """The evidence buffer as ClipMaker sees it: an index of (seq, ts) and frames, some of which have expired."""
+
+    def __init__(self, indexed: list[tuple[int, float]], expired: set[int]) -> None:
+        self.indexed, self.expired = indexed, expired
+        self.clips: dict[str, tuple[bytes, dict[str, object]]] = {}
+        self.boxes = encode_objects([person_at(7, 524, 300), car(100)])
+
+    async def frames_between(
+        self, camera_id: str, stream_id: str, since: float, until: float
+    ) -> list[tuple[int, float]]:
+        return [(s, t) for s, t in self.indexed if since <= t <= until]
+
+    async def get_frames(
+        self, camera_id: str, stream_id: str, seqs: list[int]
+    ) -> list[tuple[bytes | None, str | None]]:
+        return [(None, None) if s in self.expired else (_frame(60), self.boxes) for s in seqs]
+
+    async def clip_info(self, alert_id: str) -> dict[str, object] | None:
+        return self.clips[alert_id][1] if alert_id in self.clips else None
+
+    async def put_clip(self, alert_id: str, video: bytes, info: dict[str, object]) -> None:
+        self.clips[alert_id] = (video, info)
+
+
+def test_frames_the_buffer_no_longer_holds_are_gaps_and_later_steps_extend_the_clip_up_to_the_cap() -> None:
+    indexed = [(seq, T0 - 10 + seq * 0.2) for seq in range(400)]  # T0-10 .. T0+69.8 at 5 fps
+    expired = {seq for seq, ts in indexed if ts < T0 - 6}  # the oldest 4 s have left the buffer
+    buffer = _Buffer(indexed, expired)
+    maker = ClipMaker(buffer, ClipConfig(before_s=10, max_s=60))  # type: ignore[arg-type]
+    info = asyncio.run(maker.make(alert(ts=T0 + 20)))
+    assert info is not None and info["frames"] == 5 * 26 + 1 and info["capped"] is False
+    assert info["gaps"] == [[-10.0, -6.0]], "expired frames: a gap, the clip is built from the rest"
+    assert asyncio.run(maker.make(alert(ts=T0 + 20, phase=AlertPhase.UPDATE))) is None, "nothing new: not rebuilt"
+    longer = asyncio.run(maker.make(alert(ts=T0 + 40, phase=AlertPhase.UPDATE)))
+    assert longer is not None and longer["end"] == T0 + 40
+    capped = asyncio.run(maker.make(alert(ts=T0 + 65, phase=AlertPhase.END)))
+    assert capped is not None and capped["capped"] is True and capped["end"] == T0 + 50
+    assert asyncio.run(maker.make(alert(ts=T0 + 69, phase=AlertPhase.END))) is None, "capped: later steps add nothing"
+    assert buffer.clips["clip-test-1"][1] == capped
