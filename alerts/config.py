@@ -154,6 +154,12 @@ class AlertsConfig(StrictModel):
     feed_maxlen: int = Field(default=10000, ge=100, le=10_000_000, description="Length of the live alert feed")
     snapshot_jpeg_quality: int = Field(default=85, ge=10, le=100)
     clip: ClipConfig = Field(default_factory=ClipConfig)
+    live_view_fps: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=10.0,
+        description="Latest frame per camera kept for the alert page's live look-in, this many per second; 0: off",
+    )
     webhooks: tuple[WebhookConfig, ...] = Field(default=(), description="HTTP receivers of alert events")
     mqtt: MqttConfig | None = Field(default=None, description="Publish alerts to an MQTT broker")
     ntfy: NtfyConfig | None = Field(default=None, description="Push alerts to phones through ntfy")

@@ -11,6 +11,7 @@ Keys (prefix `sentinel:` by default):
   access-picture:{event} face picture a door terminal sent with an access event
   frame:{cam}:{stream}:{seq}  candidate evidence frame (short TTL); frame-boxes:... its tracked boxes (JSON)
   frames:{cam}:{stream}  zset seq -> capture time of the kept frames (what an evidence clip is made of)
+  live:{cam}            hash: the camera's latest frame (jpeg, boxes, ts) for the live look-in (seconds TTL)
   clip:{id}             the evidence clip (video); clip-info:{id} its window, frame count and gaps (JSON)
   feed                  stream of stored events for `sentinel alerts tail`
   delivery:{id}         list of delivery attempts (the delivery log)
@@ -221,6 +222,21 @@ class AlertStore:
             keys += [self.key("frame", camera_id, stream_id, seq), self.key("frame-boxes", camera_id, stream_id, seq)]
         values = cast(list[bytes | None], await self.redis.mget(keys))
         return [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+
+    async def put_live(self, camera_id: str, jpeg: bytes, ts: float, boxes: str, ttl_s: int = 15) -> None:
+        """The camera's latest frame; it expires soon, so a camera that stops sending shows no stale view."""
+        key = self.key("live", camera_id)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(key, mapping={"jpeg": jpeg, "boxes": boxes, "ts": repr(ts)})
+        pipe.expire(key, ttl_s)
+        await pipe.execute()
+
+    async def get_live(self, camera_id: str) -> tuple[bytes, bytes, float] | None:
+        """(JPEG, boxes JSON, capture time) of the camera's latest frame, or None."""
+        raw = cast(dict[bytes, bytes], await self.redis.hgetall(self.key("live", camera_id)))
+        if not raw or b"jpeg" not in raw:
+            return None
+        return raw[b"jpeg"], raw.get(b"boxes", b""), float(raw.get(b"ts", b"0"))
 
     async def put_clip(self, alert_id: str, video: bytes, info: dict[str, object]) -> None:
         """The clip lives as long as the alert and its snapshot (`retention_s`)."""

@@ -7,6 +7,7 @@ throttled. Snapshots are served only to logged-in users. Responses carry a stric
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ from alerts.console.ranges import byte_range_response
 from alerts.delivery.webpush import PushSubscription, PushSubscriptions
 from alerts.device_liveness import DeviceLiveness
 from alerts.lifecycle import Action, LifecycleStore, Role
+from alerts.live_view import render_live
 from alerts.store import AlertStore, parse_alert
 from alerts.timeline import Action as TimelineAction
 from alerts.timeline import is_replay, timeline
@@ -75,6 +77,7 @@ class Console:
         r.add_get("/api/alerts/{alert_id}", self._alert)
         r.add_get("/api/alerts/{alert_id}/snapshot", self._snapshot)
         r.add_get("/api/alerts/{alert_id}/clip", self._clip)
+        r.add_get("/api/cameras/{camera_id}/live", self._live)
         r.add_post("/api/alerts/{alert_id}/actions", self._action)
         r.add_get("/api/stream", self._stream)
         r.add_post("/api/ack/{token}", self._ack_by_token)
@@ -218,6 +221,21 @@ class Console:
         if video is None or info is None:
             return _error(404, "no clip (yet): it is built just after the alert starts")
         return byte_range_response(request, video, str(info.get("content_type", "video/mp4")))
+
+    async def _live(self, request: web.Request) -> web.StreamResponse:
+        """The camera's latest frame with its boxes (the alert page asks for it once a second)."""
+        camera_id = request.match_info["camera_id"]
+        latest = await self.store.get_live(camera_id)
+        if latest is None:
+            return _error(404, "no live view: the camera has sent nothing in the last seconds")
+        jpeg, boxes, ts = latest
+        image = await asyncio.get_running_loop().run_in_executor(
+            None, render_live, camera_id, jpeg, boxes, ts, self.timezone
+        )
+        if image is None:
+            return _error(404, "the latest frame could not be read")
+        headers = {"Cache-Control": "no-store", "X-Captured-At": repr(ts)}
+        return web.Response(body=image, content_type="image/jpeg", headers=headers)
 
     async def _action(self, request: web.Request) -> web.StreamResponse:
         session = request[SESSION_KEY]

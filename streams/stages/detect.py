@@ -49,6 +49,8 @@ class EvidenceFrames(Protocol):
         boxes: str = "",
     ) -> None: ...
 
+    async def put_live(self, camera_id: str, jpeg: bytes, ts: float, boxes: str, ttl_s: int = 15) -> None: ...
+
 
 class DetectStage:
     """JPEG -> detections -> per-camera ByteTrack -> TrackFrame, a micro-batch of frames at a time.
@@ -255,7 +257,19 @@ class DetectStage:
                     exc,
                     extra={"camera_id": header.camera_id},
                 )
+        await self._keep_live(item, objects)
         return frame
+
+    async def _keep_live(self, item: _Work, objects: list[TrackedObject]) -> None:
+        """The camera's latest frame, `alerts.live_view_fps` a second, for the alert page's live look-in."""
+        fps, header = self.config.alerts.live_view_fps, item.header
+        if self.store is None or fps <= 0 or header.ts - item.camera.last_live < 1.0 / fps:
+            return
+        item.camera.last_live = header.ts
+        try:
+            await self.store.put_live(header.camera_id, item.jpeg, header.ts, encode_objects(objects))
+        except TRANSIENT as exc:  # a live view is a convenience: tracking goes on without it
+            logger.warning("camera %s: live frame not kept (%s)", header.camera_id, exc)
 
     def _camera_for(self, header: FrameHeader) -> _CameraTrack:
         """The camera's state for this stream; a new stream (a camera or replay restart) starts afresh."""
@@ -304,6 +318,7 @@ class _CameraTrack:
     last_seq: int = -1
     last_objects: list[TrackedObject] = field(default_factory=list)
     last_detections: list[Detection] = field(default_factory=list)  # of the model's last look, in frame pixels
+    last_live: float = float("-inf")  # capture time of the last frame kept for the live look-in
 
 
 @dataclass

@@ -97,6 +97,24 @@ async def _clip_from_shared_frames(key_prefix: str, alert_id: str) -> dict[str, 
         await store.redis.aclose()
 
 
+async def _put_live(key_prefix: str, camera_id: str, frame_index: int, ts: float) -> None:
+    """What the detect stage keeps for the look-in: a real frame of a shared clip and its boxes."""
+    store = AlertStore(aioredis.from_url(REDIS_URL), 3600, 0, 100, prefix=key_prefix)
+    try:
+        capture = cv2.VideoCapture(str(CLIPS / "residential_street_parked_cars.mp4"))
+        capture.set(cv2.CAP_PROP_POS_FRAMES, frame_index)
+        ok, image = capture.read()
+        capture.release()
+        assert ok
+        person = TrackedObject(
+            track_id=3, cls=ObjectClass.PERSON, box=Box(x1=400, y1=200, x2=460, y2=380), confidence=0.9
+        )
+        jpeg = cv2.imencode(".jpg", cv2.resize(image, (1280, 720)))[1].tobytes()
+        await store.put_live(camera_id, jpeg, ts, encode_objects([person]))
+    finally:
+        await store.redis.aclose()
+
+
 def _xyxy(box: tuple[float, float, float, float]) -> dict[str, float]:
     return {"x1": box[0], "y1": box[1], "x2": box[2], "y2": box[3]}
 
@@ -174,6 +192,15 @@ def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, 
             page.wait_for_function("() => document.getElementById('clip').duration > 0", timeout=15_000)
             page.evaluate("() => document.getElementById('clip').play()")
             page.wait_for_function("() => document.getElementById('clip').currentTime > 0.5", timeout=15_000)
+            live = page.locator("#live")
+            expect(page.locator("#live-status")).to_contain_text("No live view")  # the camera sends nothing yet
+            with ThreadPoolExecutor(1) as thread:
+                thread.submit(asyncio.run, _put_live(site.key_prefix, "virat-0503", 10, 1_700_000_000.5)).result()
+                expect(live).to_have_attribute("data-captured-at", "1700000000.5", timeout=10_000)
+                thread.submit(asyncio.run, _put_live(site.key_prefix, "virat-0503", 40, 1_700_000_001.5)).result()
+                expect(live).to_have_attribute("data-captured-at", "1700000001.5", timeout=10_000)  # it updates
+            expect(page.locator("#live-status")).to_contain_text("Live · captured")
+            assert live.evaluate("img => img.naturalWidth") == 854, "the frame, scaled for phones"
             duration = video.evaluate("v => v.duration")
             assert duration > 20, f"from 10 s before the incident to the alert: {duration}"
             page.screenshot(path=str(ARTIFACTS / "alert-page.png"), full_page=True)
@@ -197,6 +224,13 @@ def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, 
             check=True,
         )
         assert anonymous_clip.stdout == "401", "clips too"
+        anonymous_live = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"{base}/api/cameras/virat-0503/live"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert anonymous_live.stdout == "401", "and the live view"
     finally:
         console.terminate()
         console.wait(timeout=20)

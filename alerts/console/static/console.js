@@ -168,6 +168,32 @@ async function loadClip(alertId, attempt = 0) {
   video.hidden = false;
 }
 
+// The live look-in: the camera's latest frame with its current boxes, once a second, while the page is open.
+let liveUrl = null;
+function startLive(alert) {
+  const image = document.getElementById("live");
+  const status = document.getElementById("live-status");
+  if (!image || !alert.camera_id) return;
+  const tick = async () => {
+    const reply = await api("/api/cameras/" + encodeURIComponent(alert.camera_id) + "/live", {cache: "no-store"});
+    if (!reply.ok) {
+      image.hidden = true;
+      status.textContent = "No live view: the camera has sent nothing in the last seconds.";
+      return;
+    }
+    const capturedAt = parseFloat(reply.headers.get("X-Captured-At"));
+    const blob = await reply.blob();
+    if (liveUrl) URL.revokeObjectURL(liveUrl);
+    liveUrl = URL.createObjectURL(blob);
+    image.src = liveUrl;
+    image.dataset.capturedAt = String(capturedAt);
+    image.hidden = false;
+    status.textContent = "Live · captured " + when(capturedAt);
+  };
+  tick();
+  setInterval(tick, 1000);
+}
+
 function follow() {
   const status = document.getElementById("connection");
   const stream = new EventSource("/api/stream");
@@ -219,6 +245,7 @@ async function start() {
     const detail = await loadTimeline(alertId);
     place(detail);
     loadClip(alertId);
+    startLive(detail.alert);
   } else {
     const items = await (await api("/api/alerts?limit=100")).json();
     for (const item of items.reverse()) place(item);
