@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ import click
 from detectors.config import OpenVinoModelConfig
 from detectors.vision.backend import default_model_path
 from detectors.vision.model import load_detector
+from streams.cli.demo_console import run_demo_console
 from streams.cli.replay import import_virat, replay, replay_tracks
 from streams.evaluation.composite import compose_person_at_car
 
@@ -49,8 +51,13 @@ def _count_starts(path: Path) -> int:
     show_default=True,
     help="The shared data folder (clips, tracks, models).",
 )
+@click.option(
+    "--console/--no-console",
+    default=None,
+    help="End by serving the console with a one-time login (default: when stdout is a terminal).",
+)
 @click.pass_context
-def demo(ctx: click.Context, out_dir: Path, shared: Path) -> None:
+def demo(ctx: click.Context, out_dir: Path, shared: Path, console: bool | None) -> None:
     """Replay a parked-car clip, a VIRAT car park and a person held at a parked car; show the alerts."""
     parked = shared / "clips" / "residential_street_parked_cars.mp4"
     street = shared / "clips" / "street_people_1080p.mp4"
@@ -102,3 +109,5 @@ def demo(ctx: click.Context, out_dir: Path, shared: Path) -> None:
     ):
         click.echo(f"| {name} | {_count_starts(path)} | {path} |", err=True)
     click.echo(f"annotated snapshots: {snapshots}/*.jpg; stored alerts: `sentinel alerts list`", err=True)
+    if console if console is not None else sys.stdout.isatty():
+        run_demo_console()
