@@ -96,7 +96,7 @@ class EscalationConfig(StrictModel):
 
 class AccountConfig(StrictModel):
     username: str = Field(pattern=r"^[A-Za-z0-9._@-]{1,64}$")
-    role: Literal["officer", "supervisor", "admin"]
+    role: Literal["officer", "supervisor", "admin", "guard", "patrol"]
     password_hash: SecretStr = Field(
         description="Argon2id hash from `sentinel console hash-password`; never a password"
     )

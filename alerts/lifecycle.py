@@ -1,4 +1,6 @@
-"""Who is handling an alert: new -> acknowledged -> dispatched -> resolved | false_alarm, with an audit trail.
+"""Who is handling an alert: new -> acknowledged -> dispatched -> en_route -> on_scene -> resolved | false_alarm,
+with an audit trail. A dispatch names its responder (a guard or patrol account); only they take the responder's
+steps ("on my way", "on scene") for that alert, and each step is a transition in the trail.
 
 `decide` is the pure rule (which action is allowed from which state, for which role); `LifecycleStore` applies
 it in Redis atomically, so two officers pressing buttons at once get one transition and one clear refusal.
@@ -26,6 +28,8 @@ class AlertState(StrEnum):
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
     DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
     RESOLVED = "resolved"
     FALSE_ALARM = "false_alarm"
 
@@ -33,6 +37,8 @@ class AlertState(StrEnum):
 class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     DISPATCH = "dispatch"
+    ON_MY_WAY = "on_my_way"
+    ON_SCENE = "on_scene"
     RESOLVE = "resolve"
     FALSE_ALARM = "false_alarm"
     REOPEN = "reopen"
@@ -42,20 +48,32 @@ class Role(StrEnum):
     OFFICER = "officer"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    GUARD = "guard"  # the compound's guard: a responder
+    PATROL = "patrol"  # a patrol car or foot patrol: a responder
 
 
-OPEN_STATES = frozenset({AlertState.NEW, AlertState.ACKNOWLEDGED, AlertState.DISPATCHED})
+RESPONDERS = frozenset({Role.GUARD, Role.PATROL})
+OPEN_STATES = frozenset(
+    {AlertState.NEW, AlertState.ACKNOWLEDGED, AlertState.DISPATCHED, AlertState.EN_ROUTE, AlertState.ON_SCENE}
+)
+_ON_THE_WAY = frozenset({AlertState.DISPATCHED, AlertState.EN_ROUTE, AlertState.ON_SCENE})
 _RULES: dict[Action, tuple[frozenset[AlertState], AlertState]] = {
     Action.ACKNOWLEDGE: (frozenset({AlertState.NEW}), AlertState.ACKNOWLEDGED),
     Action.DISPATCH: (frozenset({AlertState.NEW, AlertState.ACKNOWLEDGED}), AlertState.DISPATCHED),
-    Action.RESOLVE: (frozenset({AlertState.ACKNOWLEDGED, AlertState.DISPATCHED}), AlertState.RESOLVED),
+    Action.ON_MY_WAY: (frozenset({AlertState.DISPATCHED}), AlertState.EN_ROUTE),
+    Action.ON_SCENE: (frozenset({AlertState.DISPATCHED, AlertState.EN_ROUTE}), AlertState.ON_SCENE),
+    Action.RESOLVE: (frozenset({AlertState.ACKNOWLEDGED}) | _ON_THE_WAY, AlertState.RESOLVED),
     Action.FALSE_ALARM: (frozenset(OPEN_STATES), AlertState.FALSE_ALARM),
     Action.REOPEN: (frozenset({AlertState.RESOLVED, AlertState.FALSE_ALARM}), AlertState.ACKNOWLEDGED),
 }
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.OFFICER: frozenset({Action.ACKNOWLEDGE, Action.DISPATCH, Action.RESOLVE, Action.FALSE_ALARM}),
+    Role.OFFICER: frozenset(
+        {Action.ACKNOWLEDGE, Action.DISPATCH, Action.ON_MY_WAY, Action.ON_SCENE, Action.RESOLVE, Action.FALSE_ALARM}
+    ),
     Role.SUPERVISOR: frozenset(Action),
     Role.ADMIN: frozenset(Action),
+    Role.GUARD: frozenset({Action.ON_MY_WAY, Action.ON_SCENE, Action.RESOLVE}),
+    Role.PATROL: frozenset({Action.ON_MY_WAY, Action.ON_SCENE, Action.RESOLVE}),
 }
 NOTE_REQUIRED = frozenset({Action.FALSE_ALARM, Action.REOPEN})
 
@@ -70,6 +88,7 @@ class Transition(BaseModel):
     role: Role
     at: float = Field(description="Wall-clock time the officer acted")
     note: str = Field(default="", max_length=1000)
+    responder: str | None = Field(default=None, description="Dispatch: the guard or patrol account sent")
 
 
 class LifecycleState(BaseModel):
@@ -78,6 +97,7 @@ class LifecycleState(BaseModel):
     alert_id: str
     state: AlertState = AlertState.NEW
     last_action: Action | None = None
+    responder: str | None = Field(default=None, description="Who the alert was dispatched to")
     updated_at: float
     escalations: int = Field(default=0, description="Escalation steps sent while the alert was not acknowledged")
 
@@ -90,11 +110,17 @@ class Outcome:
     reason: str = ""
 
 
-def decide(current: LifecycleState, action: Action, role: Role, note: str = "") -> Outcome:
-    """Whether `role` may take `action` now, and the state it leads to; pure."""
+def decide(
+    current: LifecycleState, action: Action, role: Role, note: str = "", by: str = "", responder: str | None = None
+) -> Outcome:
+    """Whether `by` in `role` may take `action` now, and the state it leads to; pure."""
     allowed_from, target = _RULES[action]
     if action not in _ROLE_ACTIONS[role]:
         return Outcome(False, current.state, reason=f"a {role.value} may not {action.value} alerts")
+    if role in RESPONDERS and current.responder != by:
+        return Outcome(False, current.state, reason=f"this alert was dispatched to {current.responder or 'nobody'}")
+    if action is Action.DISPATCH and responder is not None and not responder.strip():
+        return Outcome(False, current.state, reason="dispatch needs the responder's account name")
     if current.state is target and current.last_action is action:
         return Outcome(True, current.state)  # a repeat: already done, nothing to record
     if current.state not in allowed_from:
@@ -139,7 +165,9 @@ class LifecycleStore:
     async def history(self, alert_id: str) -> list[Transition]:
         return [Transition.model_validate_json(r) for r in await self.redis.lrange(self._key(alert_id, "log"), 0, -1)]
 
-    async def apply(self, alert_id: str, action: Action, by: str, role: Role, note: str = "") -> Outcome:
+    async def apply(
+        self, alert_id: str, action: Action, by: str, role: Role, note: str = "", responder: str | None = None
+    ) -> Outcome:
         """Take the action atomically; a concurrent change makes this one re-check against the new state."""
         result: list[Outcome] = []
 
@@ -147,7 +175,7 @@ class LifecycleStore:
             if current is None:
                 result[:] = [Outcome(False, AlertState.NEW, reason=f"no alert {alert_id}")]
                 return None
-            outcome = decide(current, action, role, note)
+            outcome = decide(current, action, role, note, by, responder)
             result[:] = [outcome]
             if not outcome.changed:
                 return None
@@ -160,6 +188,7 @@ class LifecycleStore:
                 role=role,
                 at=now,
                 note=note.strip(),
+                responder=responder if action is Action.DISPATCH else None,
             )
             pipe.rpush(self._key(alert_id, "log"), step.model_dump_json())
             pipe.expire(self._key(alert_id, "log"), self.retention_s)
@@ -173,7 +202,10 @@ class LifecycleStore:
             logger.info(
                 "alert %s %s -> %s by %s", alert_id, current.state, outcome.state, by, extra={"alert_id": alert_id}
             )
-            return current.model_copy(update={"state": outcome.state, "last_action": action, "updated_at": now})
+            update: dict[str, Any] = {"state": outcome.state, "last_action": action, "updated_at": now}
+            if action is Action.DISPATCH:
+                update["responder"] = responder
+            return current.model_copy(update=update)
 
         await self._update(alert_id, change)
         return result[0]

@@ -46,6 +46,7 @@ class Action:
     from_state: str
     to_state: str
     note: str = ""
+    responder: str | None = None
 
 
 def is_replay(alert: Alert) -> bool:
@@ -88,6 +89,7 @@ def timeline(events: Sequence[Alert], actions: Sequence[Action], timezone: str) 
         previous = event
     for action in actions:
         note = f" ({action.note})" if action.note else ""
-        text = f"{action.from_state} → {action.to_state} by {action.by}{note}"
+        sent = f" to {action.responder}" if action.responder else ""
+        text = f"{action.from_state} → {action.to_state} by {action.by}{sent}{note}"
         entries.append(Entry(action.at, _when(action.at, zone), text, "action"))
     return sorted(entries, key=lambda entry: entry.ts)

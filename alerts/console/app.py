@@ -25,6 +25,7 @@ from alerts.console.ranges import byte_range_response
 from alerts.delivery.webpush import PushSubscription, PushSubscriptions
 from alerts.device_liveness import DeviceLiveness
 from alerts.lifecycle import Action, LifecycleStore, Role
+from alerts.lifecycle import RESPONDERS, Action, LifecycleStore, Role
 from alerts.live_view import render_live
 from alerts.store import AlertStore, parse_alert
 from alerts.timeline import Action as TimelineAction
@@ -82,6 +83,7 @@ class Console:
         r.add_get("/api/stream", self._stream)
         r.add_post("/api/ack/{token}", self._ack_by_token)
         r.add_get("/api/accounts", self._accounts)
+        r.add_get("/api/responders", self._responders)
         r.add_post("/api/accounts", self._add_account)
         r.add_delete("/api/accounts/{username}", self._remove_account)
         r.add_get("/api/push/key", self._push_key)
@@ -187,6 +189,7 @@ class Console:
             "alert": json.loads(alert.model_dump_json()),
             "state": state.state.value if state else None,
             "escalations": state.escalations if state else 0,
+            "responder": state.responder if state else None,
         }
 
     async def _alert(self, request: web.Request) -> web.StreamResponse:
@@ -199,7 +202,7 @@ class Console:
         summary["deliveries"] = await self.store.delivery_log(alert_id)
         summary["clip"] = await self.store.clip_info(alert_id)
         actions = [
-            TimelineAction(t.at, t.by, t.from_state.value, t.to_state.value, t.note)
+            TimelineAction(t.at, t.by, t.from_state.value, t.to_state.value, t.note, t.responder)
             for t in await self.lifecycle.history(alert_id)
         ]
         events = await self.store.timeline(alert_id)
@@ -243,10 +246,15 @@ class Console:
             body = await request.json()
             action = Action(body["action"])
             note = str(body.get("note", ""))[:1000]
+            responder = str(body["responder"]) if action is Action.DISPATCH and body.get("responder") else None
         except (ValueError, KeyError, TypeError):
             return _error(400, f"action must be one of {[a.value for a in Action]}")
+        if responder is not None:
+            account = await self.auth.account(responder)
+            if account is None or Role(account.role) not in RESPONDERS:
+                return _error(400, f"{responder} is not a guard or patrol account")
         outcome = await self.lifecycle.apply(
-            request.match_info["alert_id"], action, session.username, Role(session.role), note
+            request.match_info["alert_id"], action, session.username, Role(session.role), note, responder
         )
         if not outcome.ok:
             return _error(409, outcome.reason)
@@ -268,6 +276,13 @@ class Console:
             return _error(403, "admins only")
         return web.json_response([{"username": a.username, "role": a.role} for a in await self.auth.accounts()])
 
+    async def _responders(self, request: web.Request) -> web.StreamResponse:
+        """Guard and patrol accounts: whom an alert can be dispatched to."""
+        accounts = await self.auth.accounts()
+        return web.json_response(
+            [{"username": a.username, "role": a.role} for a in accounts if Role(a.role) in RESPONDERS]
+        )
+
     async def _add_account(self, request: web.Request) -> web.StreamResponse:
         if request[SESSION_KEY].role != "admin":
             return _error(403, "admins only")
@@ -276,8 +291,9 @@ class Console:
             username, role, password = str(body["username"]), str(body["role"]), str(body["password"])
         except (ValueError, KeyError, TypeError):
             return _error(400, "username, role and password required")
-        if role not in ("officer", "supervisor", "admin") or len(password) < 10:
-            return _error(400, "role must be officer, supervisor or admin; passwords need 10 characters or more")
+        if role not in {r.value for r in Role} or len(password) < 10:
+            roles = ", ".join(r.value for r in Role)
+            return _error(400, f"role must be one of {roles}; passwords need 10 characters or more")
         if not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", username):
             return _error(400, "user names are letters, digits and ._@- (64 at most)")
         await self.auth.add_account(username, role, password)

@@ -34,7 +34,7 @@ class Account(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     username: str
-    role: Literal["officer", "supervisor", "admin"]
+    role: Literal["officer", "supervisor", "admin", "guard", "patrol"]
     password_hash: str
 
 
@@ -43,7 +43,7 @@ class Session(BaseModel):
 
     token: str
     username: str
-    role: Literal["officer", "supervisor", "admin"]
+    role: Literal["officer", "supervisor", "admin", "guard", "patrol"]
     csrf: str
     expires_at: float
 

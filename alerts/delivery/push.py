@@ -143,15 +143,15 @@ class NtfyChannel:
             page = f"{str(self.config.console_url).rstrip('/')}/alerts/{event.alert_id}"
             body["click"] = page
             body["actions"] = [{"action": "view", "label": "Open", "url": page, "clear": False}]
-            if isinstance(event, AlertEvent):
-                clip = f"{str(self.config.console_url).rstrip('/')}/api/alerts/{event.alert_id}/clip"
-                body["actions"].append({"action": "view", "label": "Clip", "url": clip, "clear": False})
             if self.tokens is not None:
                 token = await self.tokens.issue(event.alert_id, self.name)
                 ack = f"{str(self.config.console_url).rstrip('/')}/api/ack/{token}"
                 body["actions"].append(
                     {"action": "http", "label": "Acknowledge", "url": ack, "method": "POST", "clear": True}
                 )
+            if isinstance(event, AlertEvent):
+                clip = f"{str(self.config.console_url).rstrip('/')}/api/alerts/{event.alert_id}/clip"
+                body["actions"].append({"action": "view", "label": "Clip", "url": clip, "clear": False})
         return body
 
     async def send(self, event: Alert) -> int:

@@ -27,7 +27,7 @@ def hash_password_command(password: str) -> None:
 
 @console_group.command("add-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["officer", "supervisor", "admin"]), required=True)
+@click.option("--role", type=click.Choice(["officer", "supervisor", "admin", "guard", "patrol"]), required=True)
 @click.password_option("--password", help="Prompted for when not given.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def add_user(username: str, role: str, password: str, config_path: Path | None) -> None:

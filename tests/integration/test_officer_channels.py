@@ -79,6 +79,13 @@ def test_mqtt_and_ntfy_get_the_start_and_the_rise_only(make_site: Any, webhook: 
         ack["url"].startswith("https://console.example.org/api/ack/") and ack["url"] != pushes[1]["actions"][1]["url"]
     )
     assert pushes[1]["title"].startswith("[RED]")
+    clip = "https://console.example.org/api/alerts/mqtt-alert-0001/clip"  # the evidence clip, linked from each push
+    assert first["clip_url"] == clip and pushes[0]["actions"][2] == {
+        "action": "view",
+        "label": "Clip",
+        "url": clip,
+        "clear": False,
+    }
 
 
 def test_unacknowledged_alert_escalates_to_the_duty_desk_once_per_level(make_site: Any, webhook: Any) -> None:
@@ -121,6 +128,7 @@ def test_unacknowledged_alert_escalates_to_the_duty_desk_once_per_level(make_sit
         "NOT ACKNOWLEDGED for 1 min, escalated to duty-desk"
     )
     assert len(received) == 1 and json.loads(received[0][1])["event_id"] == "esc-alert-0001:escalate:0"
+    assert received[0][0]["X-Sentinel-Clip"] == "/api/alerts/esc-alert-0001/clip", "webhooks get the clip's path"
     assert out["state"].escalations == 1 and out["log"][-1]["channel"] == "duty"
     assert not out["refused"].ok and "only from" in out["refused"].reason
     assert out["ack"].state is AlertState.ACKNOWLEDGED

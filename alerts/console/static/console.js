@@ -9,11 +9,14 @@ let me = null;
 const ACTIONS = {
   new: [["acknowledge", "Acknowledge", true], ["dispatch", "Dispatch"], ["false_alarm", "False alarm"]],
   acknowledged: [["dispatch", "Dispatch", true], ["resolve", "Resolve"], ["false_alarm", "False alarm"]],
-  dispatched: [["resolve", "Resolve", true], ["false_alarm", "False alarm"]],
+  dispatched: [["on_my_way", "On my way", true], ["on_scene", "On scene"], ["resolve", "Resolved"], ["false_alarm", "False alarm"]],
+  en_route: [["on_scene", "On scene", true], ["resolve", "Resolved"], ["false_alarm", "False alarm"]],
+  on_scene: [["resolve", "Resolved", true], ["false_alarm", "False alarm"]],
   resolved: [["reopen", "Reopen"]],
   false_alarm: [["reopen", "Reopen"]],
 };
 const NEEDS_NOTE = new Set(["false_alarm", "reopen"]);
+const RESPONDER_ACTIONS = new Set(["on_my_way", "on_scene", "resolve"]);  // all a guard or patrol account may do
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -77,6 +80,7 @@ function render(item) {
   }
   const state = el("p", "meta");
   state.append("State: ", el("span", "state", item.state || "new"));
+  if (item.responder) state.append(" · ", el("span", "responder", "sent: " + item.responder));
   if (item.escalations) state.append(" · escalated " + item.escalations + "×");
   body.append(state, actions(alert.alert_id, item.state || "new"));
   card.append(link, body);
@@ -87,7 +91,9 @@ function render(item) {
 function actions(alertId, state) {
   const box = el("div", "actions");
   const error = el("p", "error");
+  const responder = me && (me.role === "guard" || me.role === "patrol");
   for (const [action, label, primary] of ACTIONS[state] || []) {
+    if (responder && !RESPONDER_ACTIONS.has(action)) continue;
     const button = el("button", primary ? "primary" : "", label);
     button.type = "button";
     button.dataset.action = action;
@@ -111,9 +117,29 @@ async function act(alertId, action, box, error) {
     note = field.value.trim();
     if (!note) { error.textContent = "A note is required."; return; }
   }
+  let responder = null;
+  if (action === "dispatch") {  // first press: choose whom to send (guard and patrol accounts); second: send
+    let choice = box.querySelector("select.responder");
+    if (!choice) {
+      const people = await (await api("/api/responders")).json();
+      if (people.length) {
+        choice = el("select", "responder");
+        choice.append(el("option", "", "— anyone (no push) —"));
+        choice.options[0].value = "";
+        for (const person of people) {
+          const option = el("option", "", person.username + " (" + person.role + ")");
+          option.value = person.username;
+          choice.append(option);
+        }
+        box.prepend(choice);
+        return;
+      }
+    }
+    responder = choice ? choice.value || null : null;
+  }
   const reply = await api("/api/alerts/" + encodeURIComponent(alertId) + "/actions", {
     method: "POST",
-    body: JSON.stringify({action, note}),
+    body: JSON.stringify({action, note, responder}),
   });
   const result = await reply.json();
   if (!reply.ok) { error.textContent = result.error; return; }
