@@ -138,6 +138,14 @@ class ClipConfig(StrictModel):
     quality: int = Field(default=28, ge=10, le=51, description="Encoder CRF: lower is sharper and larger")
 
 
+class ResponseTargets(StrictModel):
+    """Seconds from an alert reaching the console to each stage (community policing's 1-3-5 minutes)."""
+
+    acknowledged: float = Field(default=60.0, gt=0.0, le=86400.0)
+    dispatched: float = Field(default=180.0, gt=0.0, le=86400.0)
+    on_scene: float = Field(default=300.0, gt=0.0, le=86400.0)
+
+
 class AlertsConfig(StrictModel):
     cooldown_s: float = Field(
         default=300.0,
@@ -154,6 +162,10 @@ class AlertsConfig(StrictModel):
     feed_maxlen: int = Field(default=10000, ge=100, le=10_000_000, description="Length of the live alert feed")
     snapshot_jpeg_quality: int = Field(default=85, ge=10, le=100)
     clip: ClipConfig = Field(default_factory=ClipConfig)
+    response_targets_s: ResponseTargets = Field(
+        default_factory=lambda: ResponseTargets(),
+        description="Response-time targets from the alert reaching the console (the 1-3-5 minute standard)",
+    )
     live_view_fps: float = Field(
         default=2.0,
         ge=0.0,

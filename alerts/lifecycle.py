@@ -98,6 +98,7 @@ class LifecycleState(BaseModel):
     state: AlertState = AlertState.NEW
     last_action: Action | None = None
     responder: str | None = Field(default=None, description="Who the alert was dispatched to")
+    opened_at: float | None = Field(default=None, description="When the console got it: response times start here")
     updated_at: float
     escalations: int = Field(default=0, description="Escalation steps sent while the alert was not acknowledged")
 
@@ -151,7 +152,8 @@ class LifecycleStore:
 
     async def open(self, alert_id: str, at: float | None = None) -> LifecycleState:
         """Register a new alert (idempotent: an existing lifecycle is kept as it is)."""
-        state = LifecycleState(alert_id=alert_id, updated_at=at if at is not None else time.time())
+        now = at if at is not None else time.time()
+        state = LifecycleState(alert_id=alert_id, updated_at=now, opened_at=now)
         created = await self.redis.set(self._key(alert_id), state.model_dump_json(), nx=True, ex=self.retention_s)
         if created:
             await self.redis.zadd(self._key("open"), {alert_id: state.updated_at})

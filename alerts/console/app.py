@@ -22,11 +22,14 @@ from alerts.ack_tokens import AckTokens
 from alerts.console.auth import ConsoleAuth, LoginRefused, Session
 from alerts.console.devices import DevicesApi
 from alerts.console.ranges import byte_range_response
+from alerts.console.responses import ResponseObserver, observe_new_stages
+from alerts.console.responses import gather as gather_responses
 from alerts.delivery.webpush import PushSubscription, PushSubscriptions
 from alerts.device_liveness import DeviceLiveness
 from alerts.lifecycle import Action, LifecycleStore, Role
 from alerts.lifecycle import RESPONDERS, Action, LifecycleStore, Role
 from alerts.live_view import render_live
+from alerts.response_times import summarize
 from alerts.store import AlertStore, parse_alert
 from alerts.timeline import Action as TimelineAction
 from alerts.timeline import is_replay, timeline
@@ -49,8 +52,12 @@ class Console:
         auth: ConsoleAuth,
         push_public_key: str | None = None,
         timezone: str = "UTC",
+        targets: dict[str, float] | None = None,
+        on_response: ResponseObserver | None = None,
     ) -> None:
         self.store = store
+        self.targets = targets  # response-time targets per stage (alerts.response_targets_s)
+        self.on_response = on_response
         self.timezone = timezone  # the site's: the timeline's times are written in it
         self.lifecycle = lifecycle
         self.auth = auth
@@ -84,6 +91,8 @@ class Console:
         r.add_post("/api/ack/{token}", self._ack_by_token)
         r.add_get("/api/accounts", self._accounts)
         r.add_get("/api/responders", self._responders)
+        r.add_get("/api/response-times", self._response_times)
+        r.add_get("/response-times", self._page("responses.html"))
         r.add_post("/api/accounts", self._add_account)
         r.add_delete("/api/accounts/{username}", self._remove_account)
         r.add_get("/api/push/key", self._push_key)
@@ -103,7 +112,8 @@ class Console:
         response = await handler(request)
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'",  # blob: the live view's frames
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -258,7 +268,14 @@ class Console:
         )
         if not outcome.ok:
             return _error(409, outcome.reason)
+        if outcome.changed and self.on_response is not None:
+            await observe_new_stages(self.store, self.lifecycle, request.match_info["alert_id"], self.on_response)
         return web.json_response({"state": outcome.state.value, "changed": outcome.changed})
+
+    async def _response_times(self, request: web.Request) -> web.StreamResponse:
+        """p50/p90 per site and responder of alert -> acknowledged, -> dispatched, -> on scene, against targets."""
+        responses = await gather_responses(self.store, self.lifecycle)
+        return web.json_response({"targets_s": self.targets, "rows": summarize(responses, self.targets)})
 
     async def _ack_by_token(self, request: web.Request) -> web.StreamResponse:
         """A push notification's Acknowledge button: the one-time token is the credential, for that alert only."""

@@ -52,7 +52,7 @@ async def serve(config: SiteConfig, roles: frozenset[Role]) -> None:
             if Role.INGEST in roles:
                 tasks.append(asyncio.create_task(run_live_ingest(config, bootstrap, stop, metrics)))
             if Role.CONSOLE in roles and config.alerts.console.port:
-                console = await start_console(config)
+                console = await start_console(config, metrics)
                 stack.push_async_callback(console.store.redis.aclose)
                 stack.push_async_callback(console.stop)  # runs first: callbacks unwind in reverse
             worker_roles = frozenset(roles & WORKER_ROLES)
@@ -114,13 +114,28 @@ async def _bootstrap(config: SiteConfig, roles: frozenset[Role]) -> AsyncIterato
         yield bootstrap
 
 
-async def start_console(config: SiteConfig) -> Console:
+async def start_console(config: SiteConfig, metrics: Metrics | None = None) -> Console:
     store = make_store(config)
     await check_redis(store, config.redis.redacted_url)
     lifecycle = LifecycleStore(store.redis, config.alerts.retention_s, store.prefix)
     push_key = config.alerts.webpush.vapid_public_key if config.alerts.webpush else None
     auth = ConsoleAuth(store.redis, config.alerts.console, store.prefix)
-    console = Console(store, lifecycle, auth, push_key, timezone=config.risk.timezone)
+    observe = None
+    if metrics is not None:
+        histogram = metrics.response_seconds
+
+        def observe(stage: str, site: str, responder: str, seconds: float) -> None:
+            histogram.labels(site, responder, stage).observe(seconds)
+
+    console = Console(
+        store,
+        lifecycle,
+        auth,
+        push_key,
+        timezone=config.risk.timezone,
+        targets=config.alerts.response_targets_s.model_dump(),
+        on_response=observe,
+    )
     port = await console.start(config.alerts.console.host, config.alerts.console.port)
     click.echo(f"sentinel: console on http://{config.alerts.console.host}:{port}/", err=True)
     return console

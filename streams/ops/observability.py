@@ -79,6 +79,13 @@ class Metrics:
         self.deliveries = Counter(
             "sentinel_deliveries", "Alert deliveries by channel and outcome", ["channel", "status"], registry=r
         )
+        self.response_seconds = Histogram(
+            "sentinel_response_seconds",
+            "Alert reaching the console to acknowledged, dispatched, on scene (first time each)",
+            ["site", "responder", "stage"],
+            buckets=(15, 30, 60, 120, 180, 300, 600, 1200, 3600),
+            registry=r,
+        )
         self.dead_letters = Counter("sentinel_dead_letters", "Records dead-lettered, by stage", ["stage"], registry=r)
 
     def watch_consumer(self, lag_source: Callable[[], dict[tuple[str, int], int]]) -> None:
