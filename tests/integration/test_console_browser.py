@@ -135,8 +135,9 @@ def log_in(page: Page, base: str, username: str, password: str) -> None:
 def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, tmp_path: Path) -> None:
     port = free_port()
     account = {"username": "officer1", "role": "officer", "password_hash": hash_password("night-shift-1")}
+    guard = {"username": "guard1", "role": "guard", "password_hash": hash_password("gate-house-7")}
     site = make_site(
-        alerts={"console": {"port": port, "host": "127.0.0.1", "accounts": [account]}},
+        alerts={"console": {"port": port, "host": "127.0.0.1", "accounts": [account, guard]}},
         risk={"timezone": "Asia/Shanghai"},
         cameras=[{"id": "virat-0503", "zone": "Car park row B"}],
     )
@@ -204,6 +205,30 @@ def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, 
             duration = video.evaluate("v => v.duration")
             assert duration > 20, f"from 10 s before the incident to the alert: {duration}"
             page.screenshot(path=str(ARTIFACTS / "alert-page.png"), full_page=True)
+
+            dispatch = card.locator('button[data-action="dispatch"]')
+            dispatch.click()  # first press: choose the responder
+            card.locator("select.responder").select_option("guard1")
+            dispatch.click()
+            expect(card.locator(".state")).to_have_text("dispatched")
+            expect(page.locator("#timeline")).to_contain_text("acknowledged → dispatched by officer1 to guard1")
+            phone = browser.new_context(viewport=PHONE, device_scale_factor=2).new_page()  # the guard's phone
+            log_in(phone, base, "guard1", "gate-house-7")
+            phone.goto(f"{base}/alerts/{alert_id}")
+            guard_card = phone.locator(f'article[data-alert-id="{alert_id}"]')
+            expect(guard_card.locator('button[data-action="acknowledge"]')).to_have_count(0)  # responders do not triage
+            guard_card.locator('button[data-action="on_my_way"]').click()
+            expect(guard_card.locator(".state")).to_have_text("en_route")
+            guard_card.locator('button[data-action="on_scene"]').click()
+            expect(guard_card.locator(".state")).to_have_text("on_scene")
+            phone.screenshot(path=str(ARTIFACTS / "guard-on-scene.png"), full_page=True)
+            expect(card.locator(".state")).to_have_text("on_scene")  # the officer's page follows live
+            expect(page.locator("#timeline")).to_contain_text("en_route → on_scene by guard1")
+            page.goto(f"{base}/response-times")
+            row = page.locator("#responses tbody tr", has_text="guard1")
+            expect(row).to_have_count(1)
+            expect(row.locator("td").nth(5)).not_to_have_text("–")  # on scene: measured
+            page.screenshot(path=str(ARTIFACTS / "response-times.png"), full_page=True)
 
             snapshot = page.request.get(f"{base}/api/alerts/{alert_id}/snapshot")
             assert snapshot.status == 200 and snapshot.headers["content-type"] == "image/jpeg"
