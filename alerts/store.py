@@ -212,16 +212,23 @@ class AlertStore:
         return [(int(member), float(score)) for member, score in cast(list[tuple[bytes, float]], rows)]
 
     async def get_frames(
-        self, camera_id: str, stream_id: str, seqs: list[int]
+        self, camera_id: str, stream_id: str, seqs: list[int], batch: int = 16
     ) -> list[tuple[bytes | None, bytes | None]]:
-        """(JPEG, boxes JSON) of each frame; (None, None) for one whose TTL ran out since it was indexed."""
-        if not seqs:
-            return []
-        keys = []
-        for seq in seqs:
-            keys += [self.key("frame", camera_id, stream_id, seq), self.key("frame-boxes", camera_id, stream_id, seq)]
-        values = cast(list[bytes | None], await self.redis.mget(keys))
-        return [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+        """(JPEG, boxes JSON) of each frame; (None, None) for one whose TTL ran out since it was indexed.
+
+        In batches: one MGET of a whole clip's frames (some 20 MB) holds Redis, and this connection, for long
+        enough to stall other clients and time the read out on a loaded machine (seen in `bench/clip.py`)."""
+        out: list[tuple[bytes | None, bytes | None]] = []
+        for first in range(0, len(seqs), batch):
+            keys = []
+            for seq in seqs[first : first + batch]:
+                keys += [
+                    self.key("frame", camera_id, stream_id, seq),
+                    self.key("frame-boxes", camera_id, stream_id, seq),
+                ]
+            values = cast(list[bytes | None], await self.redis.mget(keys))
+            out += [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+        return out
 
     async def put_live(self, camera_id: str, jpeg: bytes, ts: float, boxes: str, ttl_s: int = 15) -> None:
         """The camera's latest frame; it expires soon, so a camera that stops sending shows no stale view."""

@@ -17,8 +17,6 @@ import os
 import time
 import uuid
 
-import redis.asyncio as aioredis
-
 from alerts.clip import encode_objects
 from alerts.clip_maker import ClipMaker
 from alerts.config import ClipConfig
@@ -30,6 +28,7 @@ from detectors.geometry import Box
 from detectors.types import ObjectClass, TrackedObject
 from detectors.vision.model import load_detector
 from streams.config import load_config
+from streams.runtime import make_store
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
@@ -99,7 +98,7 @@ async def main_async(alerts: int, cameras: int, seconds: float) -> None:
     config = load_config(None)
     clip_config = config.alerts.clip.model_copy(update={"fps": FPS})
     prefix = f"sentinel-bench-clip-{uuid.uuid4().hex[:6]}:"
-    store = AlertStore(aioredis.from_url(config.redis.url), 3600, 0, 100, prefix=prefix)
+    store = make_store(config.model_copy(update={"redis": config.redis.model_copy(update={"key_prefix": prefix})}))
     camera, stream, start = "bench-cam", "bench-stream", time.time() - 300
     try:
         await seed(store, camera, stream, start)
