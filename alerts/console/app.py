@@ -27,6 +27,7 @@ from alerts.console.responses import gather as gather_responses
 from alerts.delivery.webpush import PushSubscription, PushSubscriptions
 from alerts.device_liveness import DeviceLiveness
 from alerts.lifecycle import Action, LifecycleStore, Role
+from alerts.delivery.webpush import PushSubscription, PushSubscriptions, WebPushChannel
 from alerts.lifecycle import RESPONDERS, Action, LifecycleStore, Role
 from alerts.live_view import render_live
 from alerts.response_times import summarize
@@ -54,10 +55,12 @@ class Console:
         timezone: str = "UTC",
         targets: dict[str, float] | None = None,
         on_response: ResponseObserver | None = None,
+        responder_push: WebPushChannel | None = None,
     ) -> None:
         self.store = store
         self.targets = targets  # response-time targets per stage (alerts.response_targets_s)
         self.on_response = on_response
+        self.responder_push = responder_push  # a dispatch reaches the responder's own phones (Web Push)
         self.timezone = timezone  # the site's: the timeline's times are written in it
         self.lifecycle = lifecycle
         self.auth = auth
@@ -106,6 +109,8 @@ class Console:
 
     async def stop(self) -> None:
         await self._site.stop()
+        if self.responder_push is not None:
+            await self.responder_push.close()
 
     @web.middleware
     async def _headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -268,6 +273,10 @@ class Console:
         )
         if not outcome.ok:
             return _error(409, outcome.reason)
+        if outcome.changed and responder is not None and self.responder_push is not None:
+            alert = await self.store.get(request.match_info["alert_id"])
+            if alert is not None:
+                await self.responder_push.send_to(alert, responder)
         if outcome.changed and self.on_response is not None:
             await observe_new_stages(self.store, self.lifecycle, request.match_info["alert_id"], self.on_response)
         return web.json_response({"state": outcome.state.value, "changed": outcome.changed})

@@ -102,6 +102,18 @@ class WebPushChannel:
             raise DeliveryError(f"{self.name}: every push failed: {failures[0]}")
         return 1
 
+    async def send_to(self, event: Alert, username: str) -> int:
+        """A dispatch: the alert, with its clip link, to one responder's own subscribed phones; how many got it."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.config.timeout_s))
+        theirs = [s for s in await self.subscriptions.all() if s.username == username]
+        payload = self.payload(event)
+        payload["title"] = "Dispatched to you: " + str(payload["title"])
+        results = await asyncio.gather(*(self._push(s, json.dumps(payload)) for s in theirs))
+        for reason in (r for r in results if r):
+            logger.warning("alert %s: dispatch push to %s failed: %s", event.alert_id, username, reason)
+        return sum(1 for r in results if not r)
+
     async def _push(self, subscription: PushSubscription, body: str) -> str:
         """Empty when delivered (or the subscription is gone and dropped); else the reason."""
         claims: dict[str, str | int] = {"sub": self.config.subject}

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from alerts.console.app import Console
 from alerts.console.auth import ConsoleAuth
+from alerts.delivery.webpush import PushSubscriptions, WebPushChannel
 from alerts.lifecycle import LifecycleStore
 from streams.access.publish import AccessPublisher
 from streams.access.receiver import AccessReceiver, ReceiverConfigError
@@ -120,6 +121,7 @@ async def start_console(config: SiteConfig, metrics: Metrics | None = None) -> C
     lifecycle = LifecycleStore(store.redis, config.alerts.retention_s, store.prefix)
     push_key = config.alerts.webpush.vapid_public_key if config.alerts.webpush else None
     auth = ConsoleAuth(store.redis, config.alerts.console, store.prefix)
+    public_url = str(config.alerts.console.public_url) if config.alerts.console.public_url else None
     observe = None
     if metrics is not None:
         histogram = metrics.response_seconds
@@ -135,6 +137,11 @@ async def start_console(config: SiteConfig, metrics: Metrics | None = None) -> C
         timezone=config.risk.timezone,
         targets=config.alerts.response_targets_s.model_dump(),
         on_response=observe,
+        responder_push=(
+            WebPushChannel(config.alerts.webpush, PushSubscriptions(store.redis, store.prefix), public_url)
+            if config.alerts.webpush
+            else None
+        ),
     )
     port = await console.start(config.alerts.console.host, config.alerts.console.port)
     click.echo(f"sentinel: console on http://{config.alerts.console.host}:{port}/", err=True)

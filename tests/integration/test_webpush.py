@@ -87,6 +87,8 @@ async def scenario(config: Any) -> dict[str, Any]:
     phone, stale = Browser(origin + "/push/phone"), Browser(origin + "/push/gone")
     await subscriptions.add(phone.subscription)
     await subscriptions.add(stale.subscription)
+    guard = Browser(origin + "/push/guard")  # the guard's phone, subscribed while logged in as guard1
+    await subscriptions.add(guard.subscription.model_copy(update={"username": "guard1"}))
     channel = WebPushChannel(webpush, subscriptions, "https://console.example.org")
     service = AlertService(store, [channel], lifecycle=LifecycleStore(store.redis, 3600, store.prefix))
     try:
@@ -94,13 +96,24 @@ async def scenario(config: Any) -> dict[str, Any]:
         await service.handle(start)
         await service.handle(alert_event("webpush-alert-1", AlertPhase.UPDATE, Severity.YELLOW, ts=start.ts + 5))
         await service.handle(alert_event("webpush-alert-1", AlertPhase.UPDATE, Severity.RED, ts=start.ts + 9))
+        dispatched = await channel.send_to(start, "guard1")  # what the console does on a dispatch to guard1
+        nobody = await channel.send_to(start, "patrol9")
         left = await subscriptions.all()
         log = await store.delivery_log("webpush-alert-1")
     finally:
         await service.close()
         await store.redis.aclose()
         await runner.cleanup()
-    return {"received": received, "origin": origin, "public": public, "phone": phone, "left": left, "log": log}
+    return {
+        "received": received,
+        "origin": origin,
+        "public": public,
+        "phone": phone,
+        "guard": guard,
+        "dispatched": (dispatched, nobody),
+        "left": left,
+        "log": log,
+    }
 
 
 def test_webpush_is_signed_encrypted_and_drops_gone_subscriptions(make_site: Any) -> None:
@@ -116,7 +129,13 @@ def test_webpush_is_signed_encrypted_and_drops_gone_subscriptions(make_site: Any
     assert [p["severity"] for p in payloads] == ["yellow", "red"]
     assert payloads[0]["url"] == "https://console.example.org/alerts/webpush-alert-1"
     assert payloads[0]["image"].endswith("/api/alerts/webpush-alert-1/snapshot") and payloads[0]["body"]
-    assert [s.endpoint for s in out["left"]] == [out["origin"] + "/push/phone"], "the 410 subscription is dropped"
+    assert {s.endpoint for s in out["left"]} == {out["origin"] + "/push/phone", out["origin"] + "/push/guard"}, (
+        "the 410 subscription is dropped"
+    )
+    to_guard = [out["guard"].decrypt(body) for sub, _, body in out["received"] if sub == "guard"]
+    assert out["dispatched"] == (1, 0), "a dispatch reaches only the responder's own phones"
+    assert to_guard[-1]["title"].startswith("Dispatched to you: ") and to_guard[-1]["clip"].endswith("/clip")
+    assert not any(p["title"].startswith("Dispatched") for p in payloads), "nobody else gets the dispatch"
     assert all(entry["status"] == "delivered" for entry in out["log"])
 
 
