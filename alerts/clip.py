@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import av
@@ -172,11 +173,12 @@ def _encode(
     out_w, out_h = size
     box_scale = out_w / event.frame_width
     with av.open(str(path), mode="w", format=config.format, options=options) as container:
-        stream = container.add_stream(_CODECS[config.format], rate=max(1, round(config.fps)))
+        added = container.add_stream(_CODECS[config.format], rate=max(1, round(config.fps)))
+        stream = cast("av.video.stream.VideoStream", added)  # a video codec gives a video stream
         stream.width, stream.height, stream.pix_fmt = out_w, out_h, "yuv420p"
         stream.time_base = _MS
         stream.codec_context.time_base = _MS
-        stream.options = _codec_options(config)
+        stream.options = dict(_codec_options(config))
         last_pts = -1
         for ts, image, boxes in images:
             pts = max(last_pts + 1, int(round((ts - window.start) * 1000)))

@@ -24,10 +24,8 @@ from alerts.console.devices import DevicesApi
 from alerts.console.ranges import byte_range_response
 from alerts.console.responses import ResponseObserver, observe_new_stages
 from alerts.console.responses import gather as gather_responses
-from alerts.delivery.webpush import PushSubscription, PushSubscriptions
-from alerts.device_liveness import DeviceLiveness
-from alerts.lifecycle import Action, LifecycleStore, Role
 from alerts.delivery.webpush import PushSubscription, PushSubscriptions, WebPushChannel
+from alerts.device_liveness import DeviceLiveness
 from alerts.lifecycle import RESPONDERS, Action, LifecycleStore, Role
 from alerts.live_view import render_live
 from alerts.response_times import summarize
