@@ -56,7 +56,30 @@ class UltralyticsModelConfig(ModelBase):
     device: str = Field(default="cpu", min_length=1, description="Device passed to ultralytics (cpu, 0, intel:gpu)")
 
 
-ModelConfig = Annotated[OpenVinoModelConfig | UltralyticsModelConfig, Field(discriminator="type")]
+class PersonVehicleBikeModelConfig(ModelBase):
+    """Intel OMZ person-vehicle-bike-detection-2003 (ATSS, Apache-2.0) on the OpenVINO runtime: finds people
+    a few dozen pixels tall that the 640 px YOLO export misses (docs/people-detection.md)."""
+
+    type: Literal["person_vehicle_bike"]
+    imgsz: int = Field(
+        default=864, ge=64, le=4096, description="Input width the model is reshaped to (native 864; 1280 for 720p)"
+    )
+    input_height: int = Field(
+        default=480, ge=64, le=4096, description="Input height the model is reshaped to (native 480; 720 for 720p)"
+    )
+    confidence: float = Field(default=0.4, ge=0.01, le=1.0, description="Minimum detection confidence")
+    device: str = Field(default="CPU", min_length=1, description="OpenVINO device: CPU, GPU, NPU, AUTO, ...")
+    performance_hint: Literal["THROUGHPUT", "LATENCY"] = Field(
+        default="THROUGHPUT", description="As for the openvino backend"
+    )
+    infer_requests: int = Field(
+        default=0, ge=0, le=64, description="Parallel infer requests; 0 takes OpenVINO's optimal number for the hint"
+    )
+
+
+ModelConfig = Annotated[
+    OpenVinoModelConfig | UltralyticsModelConfig | PersonVehicleBikeModelConfig, Field(discriminator="type")
+]
 
 
 class MotionConfig(StrictModel):
