@@ -44,8 +44,9 @@ def grey(image: np.ndarray, width: int = 640) -> np.ndarray:
 
 def moving_boxes(before: np.ndarray, after: np.ndarray, frame_width: int, config: CropConfig) -> list[Box]:
     """Boxes (frame pixels) of the blobs that changed between two `grey` frames."""
-    changed = (cv2.absdiff(before, after) > config.pixel_threshold).astype(np.uint8)
-    changed = cv2.dilate(changed, np.ones((5, 5), np.uint8))
+    changed = cv2.dilate(
+        (cv2.absdiff(before, after) > config.pixel_threshold).astype(np.uint8), np.ones((5, 5), np.uint8)
+    )
     count, _, stats, _ = cv2.connectedComponentsWithStats(changed, connectivity=8)
     scale = frame_width / before.shape[1]
     boxes = []
@@ -55,9 +56,7 @@ def moving_boxes(before: np.ndarray, after: np.ndarray, frame_width: int, config
     return boxes
 
 
-def plan_crops(
-    interest: list[Box], frame: tuple[int, int], crop: tuple[int, int], max_crops: int
-) -> list[Rect]:
+def plan_crops(interest: list[Box], frame: tuple[int, int], crop: tuple[int, int], max_crops: int) -> list[Rect]:
     """At most `max_crops` windows of `crop` (width, height) inside the frame covering the boxes of interest.
 
     Greedy: the largest box first gets a window centred on it; boxes whose centre that window holds are done;
@@ -65,17 +64,15 @@ def plan_crops(
     """
     width, height = frame
     crop_w, crop_h = min(crop[0], width), min(crop[1], height)
-    todo = sorted(
-        (b for b in interest if b.width <= crop_w and b.height <= crop_h), key=lambda b: -b.area
-    )
+    todo = sorted((b for b in interest if b.width <= crop_w and b.height <= crop_h), key=lambda b: -b.area)
     windows: list[Rect] = []
     while todo and len(windows) < max_crops:
-        cx, cy = todo[0].center
+        cx, cy = todo[0].center()
         x1 = int(min(max(cx - crop_w / 2, 0), width - crop_w))
         y1 = int(min(max(cy - crop_h / 2, 0), height - crop_h))
         window = (x1, y1, x1 + crop_w, y1 + crop_h)
         windows.append(window)
-        todo = [b for b in todo if not _inside(b.center, window)]
+        todo = [b for b in todo if not _inside(b.center(), window)]
     if todo:
         logger.debug("%d boxes of interest left without a crop (max_crops %d)", len(todo), max_crops)
     return windows

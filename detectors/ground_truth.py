@@ -157,7 +157,7 @@ def score_tracks(
     for person_id, track_id in zip(matched["OId"].tolist(), matched["HId"].tolist(), strict=True):
         per_person[int(person_id)][int(track_id)] += 1
     switches = Counter(int(p) for p in events[events["Type"] == "SWITCH"]["OId"].tolist())
-    people = tuple(
+    scored = tuple(
         PersonTrack(
             person_id=person_id,
             frames=frames_seen[person_id],
@@ -175,7 +175,12 @@ def score_tracks(
     )
     row = summary.loc["all"]
     return TrackScore(
-        people, _finite(row["idf1"]), _finite(row["idp"]), _finite(row["idr"]), _finite(row["mota"]), int(row["num_switches"])
+        scored,
+        _finite(row["idf1"]),
+        _finite(row["idp"]),
+        _finite(row["idr"]),
+        _finite(row["mota"]),
+        int(row["num_switches"]),
     )
 
 

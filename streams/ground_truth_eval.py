@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import cv2
 import numpy as np
 
 from detectors.config import ContinuityConfig, ModelConfig, OpenVinoModelConfig, TrackerConfig
+from detectors.confirmation import CandidateConfirmation, ConfirmConfig
 from detectors.continuity import PersonContinuity
 from detectors.crops import CropConfig, grey, moving_boxes, plan_crops, track_interest
 from detectors.geometry import Box
@@ -47,6 +49,7 @@ class Method:
     slicing: SlicingConfig | None = None
     crops: CropConfig | None = None
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
+    confirm: ConfirmConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class Clip:
     """The sampled frames of a clip with their ground-truth people (native pixels)."""
 
     frames: list[tuple[int, np.ndarray]]
-    truth: dict[int, People]
+    truth: Mapping[int, People]
     fps: float  # of the sampled frames
 
 
@@ -104,6 +107,7 @@ def load_clip(video: Path, objects: Path, fps: float = CAMERA_FPS) -> Clip:
 def run_method(detector: Detector, method: Method, clip: Clip) -> MethodResult:
     tracker = CameraTracker(method.tracker, clip.fps)
     continuity = PersonContinuity(ContinuityConfig())
+    confirmation = CandidateConfirmation(method.confirm) if method.confirm else None
     merging = method.slicing or SlicingConfig()
     input_h, input_w = getattr(detector, "input_size", (detector.input_side, detector.input_side))
     detections, tracked = FrameCounts(), FrameCounts()
@@ -130,12 +134,21 @@ def run_method(detector: Detector, method: Method, clip: Clip) -> MethodResult:
                 cut.append(((x1, y1), sent[y1:y2, x1:x2]))
         found_parts = detector.detect_many(p for _, p in cut)
         offsets = [offset for offset, _ in cut]
-        found = merge([[shifted(d, dx, dy) for d in g] for (dx, dy), g in zip(offsets, found_parts, strict=True)], merging)
+        found = merge(
+            [[shifted(d, dx, dy) for d in g] for (dx, dy), g in zip(offsets, found_parts, strict=True)], merging
+        )
         objects = tracker.update(found)
+        if confirmation is not None:
+            objects = confirmation.filter(objects)
         frame = continuity.resolve(
             TrackFrame(
-                camera_id="eval", stream_id="eval", seq=index, ts=index / clip.fps, width=width,
-                height=sent.shape[0], objects=objects,
+                camera_id="eval",
+                stream_id="eval",
+                seq=index,
+                ts=index / clip.fps,
+                width=width,
+                height=sent.shape[0],
+                objects=objects,
             )
         )
         wall += time.perf_counter() - wall_start

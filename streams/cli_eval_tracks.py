@@ -1,0 +1,97 @@
+"""`sentinel eval-tracks`: the ways of finding people, scored on a real clip against its own ground truth.
+
+A site picks a camera's way of detecting by measurement on its own footage (docs/people-detection.md): this
+prints, for the configured model (with the camera's slicing) and the built-in ways, per-frame recall and
+precision by person size, track coverage, ID switches, IDF1 and the cost per frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from detectors.config import OpenVinoModelConfig, PersonVehicleBikeModelConfig, TrackerConfig
+from detectors.confirmation import ConfirmConfig
+from detectors.crops import CropConfig
+from detectors.model import ModelLoadError, load_detector
+from streams.config import ConfigError, load_config
+from streams.ground_truth_eval import Method, load_clip, report, run_method
+from streams.ingest import SourceError
+from streams.virat import ViratFormatError
+
+logger = logging.getLogger(__name__)
+
+CLIP = Path("../shared/clips/VIRAT_S_010005_04_000299_000323.mp4")
+OBJECTS = Path("../shared/tracks/VIRAT_S_010005_04_000299_000323.viratdata.objects.txt")
+# Low-score candidates: every box from 0.1 starts or extends a track, and the score is not fused into the
+# matching cost (at 0.1 it would make every match cost more than match_thresh). Confirmation keeps clutter out.
+LOW_SCORE_TRACKER = TrackerConfig(track_high_thresh=0.1, track_low_thresh=0.05, new_track_thresh=0.1, fuse_score=False)
+
+
+def builtin_methods(pvb_path: Path | None = None) -> list[Method]:
+    """The ways measured in docs/people-detection.md, cheapest first; the last is the recommended one."""
+    pvb = PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path)
+    low = pvb.model_copy(update={"confidence": 0.1})
+    return [
+        Method("YOLO11n whole frame (default)", OpenVinoModelConfig()),
+        Method("OMZ pvb 864x480", pvb),
+        Method("OMZ pvb 1280x720", pvb.model_copy(update={"imgsz": 1280, "input_height": 720})),
+        Method("OMZ pvb 864x480, candidates >= 0.1 confirmed", low, tracker=LOW_SCORE_TRACKER, confirm=ConfirmConfig()),
+        Method(
+            "OMZ pvb 864x480 + 5 zoomed crops, candidates confirmed",
+            low,
+            crops=CropConfig(max_crops=5),
+            tracker=LOW_SCORE_TRACKER,
+            confirm=ConfirmConfig(),
+        ),
+    ]
+
+
+@click.command("eval-tracks")
+@click.option("--clip", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=CLIP, show_default=True)
+@click.option(
+    "--objects",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=OBJECTS,
+    show_default=True,
+    help="The clip's ground truth: a VIRAT objects file (object_id duration frame x y w h type; type 1 person).",
+)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--camera", "camera_id", help="Score the configured model with this camera's detect width and slicing.")
+@click.option("--fps", type=float, default=5.0, show_default=True, help="Rate the clip is sampled at (the camera's).")
+@click.option("--builtin/--no-builtin", default=True, show_default=True, help="Also score the built-in ways.")
+def evaluate_tracks(
+    clip: Path, objects: Path, config_path: Path | None, camera_id: str | None, fps: float, builtin: bool
+) -> None:
+    """Per-frame recall/precision by person size, track coverage, ID switches and IDF1 on a ground-truth clip."""
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    try:
+        config = load_config(config_path)
+        data = load_clip(clip, objects, fps)
+    except (ConfigError, ViratFormatError, SourceError) as exc:
+        raise click.ClickException(str(exc)) from None
+    camera = config.camera(camera_id) if camera_id else None
+    if camera_id and camera is None:
+        raise click.BadParameter(f"no camera {camera_id!r} in the config", param_hint="--camera")
+    configured = Method(
+        f"configured: {config.detector.model.type}" + (f", camera {camera_id}" if camera_id else ""),
+        config.detector.model,
+        max_width=camera.max_width if camera else 1280,
+        slicing=camera.slicing if camera else None,
+        tracker=config.detector.tracker,
+    )
+    methods = [configured] + (builtin_methods() if builtin else [])
+    people = sum(len(p) for p in data.truth.values())
+    click.echo(f"{clip.name}: {len(data.frames)} frames at {data.fps:.1f} fps, {people} people in them")
+    results = []
+    for method in methods:
+        try:
+            detector = load_detector(method.model)
+        except ModelLoadError as exc:
+            raise click.ClickException(str(exc)) from None
+        detector.detect(data.frames[0][1])  # warm up: compilation is not per-frame cost
+        results.append(run_method(detector, method, data))
+    click.echo(report(results))
