@@ -41,9 +41,9 @@ def builtin_methods(pvb_path: Path | None = None) -> list[Method]:
         Method("OMZ pvb 1280x720", pvb.model_copy(update={"imgsz": 1280, "input_height": 720})),
         Method("OMZ pvb 864x480, candidates >= 0.1 confirmed", low, tracker=LOW_SCORE_TRACKER, confirm=ConfirmConfig()),
         Method(
-            "OMZ pvb 864x480 + 5 zoomed crops, candidates confirmed",
+            "OMZ pvb 864x480 + 3 zoomed crops, candidates confirmed",
             low,
-            crops=CropConfig(max_crops=5),
+            crops=CropConfig(),
             tracker=LOW_SCORE_TRACKER,
             confirm=ConfirmConfig(),
         ),
