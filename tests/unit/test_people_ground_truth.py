@@ -89,3 +89,27 @@ def test_track_scoring_counts_coverage_and_switches() -> None:
 
 def test_standing_still_is_not_walking() -> None:
     assert not walks([Box(x1=100 + i % 2, y1=0, x2=120, y2=60) for i in range(20)])
+
+
+def test_omz_outputs_become_our_detections_at_the_boundary() -> None:
+    from detectors.omz_openvino import convert
+
+    boxes = np.array([[10, 10, 20, 40, 0.9], [0, 0, 86.4, 48, 0.5], [5, 5, 9, 9, 0.8], [30, 30, 30, 50, 0.9]])
+    labels = np.array([1, 0, 2, 1])  # person, vehicle, bike (dropped), empty box (dropped)
+    found = convert(boxes, labels, 2.0, 1.5, 1728, 720, confidence=0.4)
+    assert [(d.cls, d.box.as_list()) for d in found] == [
+        (ObjectClass.PERSON, [20.0, 15.0, 40.0, 60.0]),
+        (ObjectClass.CAR, [0.0, 0.0, 172.8, 72.0]),
+    ]
+    assert convert(boxes, labels, 1.0, 1.0, 864, 480, confidence=0.95) == []
+
+
+def test_the_omz_backend_is_chosen_by_type_in_the_site_config() -> None:
+    from detectors.config import PersonVehicleBikeModelConfig
+    from detectors.model import BACKENDS
+    from streams.config import DetectorConfig
+
+    model = DetectorConfig.model_validate(
+        {"model": {"type": "person_vehicle_bike", "imgsz": 1280, "input_height": 720}}
+    )
+    assert isinstance(model.model, PersonVehicleBikeModelConfig) and model.model.type in BACKENDS
