@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from detectors.config import ModelConfig, OpenVinoModelConfig, UltralyticsModelConfig
+from detectors.config import ModelConfig, OpenVinoModelConfig, PersonVehicleBikeModelConfig, UltralyticsModelConfig
 from detectors.vision.backend import Detector
+from detectors.vision.omz_openvino import PersonVehicleBikeDetector
 from detectors.vision.yolo_openvino import OpenVinoDetector
 from detectors.vision.yolo_ultralytics import UltralyticsDetector
 
 BACKENDS: dict[type[Any], Callable[[Any], Detector]] = {
     OpenVinoModelConfig: OpenVinoDetector,
     UltralyticsModelConfig: UltralyticsDetector,
+    PersonVehicleBikeModelConfig: PersonVehicleBikeDetector,
 }
 
 

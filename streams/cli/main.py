@@ -13,6 +13,7 @@ from streams.cli.common import config_option, load_site_config, run_cli
 from streams.cli.console import console_group
 from streams.cli.deadletters import deadletters_group
 from streams.cli.demo import demo
+from streams.cli.eval_tracks import evaluate_tracks
 from streams.cli.evaluation import evaluate, evaluate_people, scenarios
 from streams.cli.replay import import_group, replay, replay_tracks
 from streams.cli.serve import serve
@@ -62,6 +63,7 @@ for command in (
     console_group,
     evaluate,
     evaluate_people,
+    evaluate_tracks,
     scenarios,
     replay_access,
     watchlist_group,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from detectors.model import load_detector
-from streams.cli_eval_tracks import CLIP, OBJECTS, builtin_methods
-from streams.ground_truth_eval import Clip, MethodResult, load_clip, run_method
+from detectors.vision.model import load_detector
+from streams.cli.eval_tracks import CLIP, OBJECTS, builtin_methods
+from streams.evaluation.ground_truth_eval import Clip, MethodResult, load_clip, run_method
 from tests.integration.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from detectors.confirmation import CandidateConfirmation, ConfirmConfig
-from detectors.crops import CropConfig, moving_boxes, plan_crops, track_interest
+from detectors.config import PersonVehicleBikeModelConfig
 from detectors.geometry import Box
-from detectors.ground_truth import score_frame, score_tracks, walks
 from detectors.types import ObjectClass, TrackedObject
+from detectors.vision.confirmation import CandidateConfirmation, ConfirmConfig
+from detectors.vision.crops import CropConfig, moving_boxes, plan_crops, track_interest
+from detectors.vision.ground_truth import score_frame, score_tracks, walks
+from detectors.vision.model import BACKENDS
+from detectors.vision.omz_openvino import PersonVehicleBikeDetector
+from streams.config import DetectorConfig
 
 
 def person(track_id: int, x: float, y: float = 100.0, h: float = 50.0, score: float = 0.2) -> TrackedObject:
@@ -92,7 +96,7 @@ def test_standing_still_is_not_walking() -> None:
 
 
 def test_omz_outputs_become_our_detections_at_the_boundary() -> None:
-    from detectors.omz_openvino import convert
+    from detectors.vision.omz_openvino import convert
 
     boxes = np.array([[10, 10, 20, 40, 0.9], [0, 0, 86.4, 48, 0.5], [5, 5, 9, 9, 0.8], [30, 30, 30, 50, 0.9]])
     labels = np.array([1, 0, 2, 1])  # person, vehicle, bike (dropped), empty box (dropped)
@@ -105,11 +109,8 @@ def test_omz_outputs_become_our_detections_at_the_boundary() -> None:
 
 
 def test_the_omz_backend_is_chosen_by_type_in_the_site_config() -> None:
-    from detectors.config import PersonVehicleBikeModelConfig
-    from detectors.model import BACKENDS
-    from streams.config import DetectorConfig
-
     model = DetectorConfig.model_validate(
         {"model": {"type": "person_vehicle_bike", "imgsz": 1280, "input_height": 720}}
     )
-    assert isinstance(model.model, PersonVehicleBikeModelConfig) and model.model.type in BACKENDS
+    assert isinstance(model.model, PersonVehicleBikeModelConfig)
+    assert BACKENDS[type(model.model)] is PersonVehicleBikeDetector

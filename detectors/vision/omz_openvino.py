@@ -21,8 +21,8 @@ import numpy as np
 
 from detectors.config import PersonVehicleBikeModelConfig
 from detectors.geometry import Box
-from detectors.model import ModelLoadError
 from detectors.types import Detection, ObjectClass
+from detectors.vision.backend import ModelLoadError
 
 logger = logging.getLogger(__name__)
 

@@ -18,19 +18,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from detectors.behaviour.continuity import PersonContinuity
 from detectors.config import ContinuityConfig, ModelConfig, OpenVinoModelConfig, TrackerConfig
-from detectors.confirmation import CandidateConfirmation, ConfirmConfig
-from detectors.continuity import PersonContinuity
-from detectors.crops import CropConfig, grey, moving_boxes, plan_crops, track_interest
 from detectors.geometry import Box
-from detectors.ground_truth import FrameCounts, People, TrackScore, score_frame, score_tracks
-from detectors.model import Detector
-from detectors.slicing import SlicingConfig, merge, parts, shifted
-from detectors.tracking import CameraTracker
 from detectors.types import Detection, ObjectClass, TrackFrame
+from detectors.vision.backend import Detector
+from detectors.vision.confirmation import CandidateConfirmation, ConfirmConfig
+from detectors.vision.crops import CropConfig, grey, moving_boxes, plan_crops, track_interest
+from detectors.vision.ground_truth import FrameCounts, People, TrackScore, score_frame, score_tracks
+from detectors.vision.slicing import SlicingConfig, merge, parts, shifted
+from detectors.vision.tracking import CameraTracker
+from streams.evaluation.virat import read_virat_objects
 from streams.ingest import SourceError, encode_jpeg, open_capture
-from streams.stages import decode_jpeg, scale_detection
-from streams.virat import read_virat_objects
+from streams.stages.detect import decode_jpeg, scale_detection
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,14 @@ from pathlib import Path
 import click
 
 from detectors.config import OpenVinoModelConfig, PersonVehicleBikeModelConfig, TrackerConfig
-from detectors.confirmation import ConfirmConfig
-from detectors.crops import CropConfig
-from detectors.model import ModelLoadError, load_detector
+from detectors.vision.backend import ModelLoadError
+from detectors.vision.confirmation import ConfirmConfig
+from detectors.vision.crops import CropConfig
+from detectors.vision.model import load_detector
 from streams.config import ConfigError, load_config
-from streams.ground_truth_eval import Method, load_clip, report, run_method
+from streams.evaluation.ground_truth_eval import Method, load_clip, report, run_method
+from streams.evaluation.virat import ViratFormatError
 from streams.ingest import SourceError
-from streams.virat import ViratFormatError
 
 logger = logging.getLogger(__name__)
 
