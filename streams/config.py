@@ -29,6 +29,7 @@ from detectors.config import (
     TrackerConfig,
 )
 from detectors.devices.config import DeviceHealthConfig
+from detectors.vision.people_pass import CameraDetectorConfig
 from detectors.vision.pose import PoseConfig
 from detectors.vision.slicing import SlicingConfig
 from streams.access.config import AccessConfig
@@ -156,6 +157,11 @@ class CameraConfig(StrictModel):
         default=16, ge=1, le=10_000, description="Frames buffered before the oldest are dropped (live sources)"
     )
     loitering: dict[str, Any] = Field(default_factory=dict, description="Per-camera overrides of the loitering rule")
+    detector: CameraDetectorConfig | None = Field(
+        default=None,
+        description="This camera's own detector backend, tracker thresholds, zoomed crops and candidate "
+        "confirmation (far-field people, docs/people-detection.md); unset: the site's detector section",
+    )
 
 
 class DetectorConfig(StrictModel):

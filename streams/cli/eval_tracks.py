@@ -18,7 +18,8 @@ from detectors.vision.backend import ModelLoadError
 from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
 from detectors.vision.model import load_detector
-from streams.config import ConfigError, load_config
+from detectors.vision.people_pass import CameraDetectorConfig
+from streams.config import CameraConfig, ConfigError, load_config
 from streams.evaluation.ground_truth_eval import Method, load_clip, report, run_method
 from streams.evaluation.virat import ViratFormatError
 from streams.ingest import SourceError
@@ -33,21 +34,23 @@ LOW_SCORE_TRACKER = TrackerConfig(track_high_thresh=0.1, track_low_thresh=0.05, 
 
 
 def builtin_methods(pvb_path: Path | None = None) -> list[Method]:
-    """The ways measured in docs/people-detection.md, cheapest first; the last is the recommended one."""
+    """The ways measured in docs/people-detection.md, cheapest first; the last is the recommended one. Each is a
+    site model plus a camera config, run through the live detect stage."""
     pvb = PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path)
     low = pvb.model_copy(update={"confidence": 0.1})
+    confirmed = CameraConfig(
+        id="eval", detector=CameraDetectorConfig(tracker=LOW_SCORE_TRACKER, confirm=ConfirmConfig())
+    )
+    cropped = CameraConfig(
+        id="eval",
+        detector=CameraDetectorConfig(tracker=LOW_SCORE_TRACKER, crops=CropConfig(), confirm=ConfirmConfig()),
+    )
     return [
         Method("YOLO11n whole frame (default)", OpenVinoModelConfig()),
         Method("OMZ pvb 864x480", pvb),
         Method("OMZ pvb 1280x720", pvb.model_copy(update={"imgsz": 1280, "input_height": 720})),
-        Method("OMZ pvb 864x480, candidates >= 0.1 confirmed", low, tracker=LOW_SCORE_TRACKER, confirm=ConfirmConfig()),
-        Method(
-            "OMZ pvb 864x480 + 3 zoomed crops, candidates confirmed",
-            low,
-            crops=CropConfig(),
-            tracker=LOW_SCORE_TRACKER,
-            confirm=ConfirmConfig(),
-        ),
+        Method("OMZ pvb 864x480, candidates >= 0.1 confirmed", low, camera=confirmed),
+        Method("OMZ pvb 864x480 + 3 zoomed crops, candidates confirmed", low, camera=cropped),
     ]
 
 
@@ -61,7 +64,11 @@ def builtin_methods(pvb_path: Path | None = None) -> list[Method]:
     help="The clip's ground truth: a VIRAT objects file (object_id duration frame x y w h type; type 1 person).",
 )
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--camera", "camera_id", help="Score the configured model with this camera's detect width and slicing.")
+@click.option(
+    "--camera",
+    "camera_id",
+    help="Score the configured site with this camera's settings: detect width, slicing, its own detector section.",
+)
 @click.option("--fps", type=float, default=5.0, show_default=True, help="Rate the clip is sampled at (the camera's).")
 @click.option("--builtin/--no-builtin", default=True, show_default=True, help="Also score the built-in ways.")
 def evaluate_tracks(
@@ -80,9 +87,10 @@ def evaluate_tracks(
     configured = Method(
         f"configured: {config.detector.model.type}" + (f", camera {camera_id}" if camera_id else ""),
         config.detector.model,
-        max_width=camera.max_width if camera else 1280,
-        slicing=camera.slicing if camera else None,
+        camera=camera or CameraConfig(id="eval"),
         tracker=config.detector.tracker,
+        motion=config.detector.motion,
+        continuity=config.continuity,
     )
     methods = [configured] + (builtin_methods() if builtin else [])
     people = sum(len(p) for p in data.truth.values())

@@ -1,17 +1,20 @@
 """Detection and tracking of people on a real clip against the dataset's own ground truth (VIRAT objects files).
 
 What `sentinel eval-tracks` runs: the clip sampled at the camera's rate, each frame sent as ingest sends it
-(downscaled to the detect width, JPEG), run through a way of detecting (`Method`: a backend, slicing, zoomed
-crops around motion and live tracks), tracked with ByteTrack, joined by person continuity as the rules stage
-does, and scored per frame and per person by `detectors/ground_truth.py`. CPU time per frame is measured
-with the process's own clock (every thread, OpenVINO's included), so cameras per box follows from it.
+(downscaled to the camera's detect width, JPEG), through the live detect stage (`streams/stages/detect.py`: the
+motion gate, the camera's detector, zoomed crops, ByteTrack, candidate confirmation, all from the camera's
+config), joined by person continuity as the rules stage does, and scored per frame and per person by
+`detectors/vision/ground_truth.py`. There is no second implementation: a way scored here is a camera config.
+CPU time per frame is measured with the process's own clock (every thread, OpenVINO's included), so cameras per
+box follows from it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,18 +22,16 @@ import cv2
 import numpy as np
 
 from detectors.behaviour.continuity import PersonContinuity
-from detectors.config import ContinuityConfig, ModelConfig, OpenVinoModelConfig, TrackerConfig
+from detectors.config import ContinuityConfig, ModelConfig, MotionConfig, OpenVinoModelConfig, TrackerConfig
 from detectors.geometry import Box
-from detectors.types import Detection, ObjectClass, TrackFrame
+from detectors.types import Detection, ObjectClass
 from detectors.vision.backend import Detector
-from detectors.vision.confirmation import CandidateConfirmation, ConfirmConfig
-from detectors.vision.crops import CropConfig, grey, moving_boxes, plan_crops, track_interest
 from detectors.vision.ground_truth import FrameCounts, People, TrackScore, score_frame, score_tracks
-from detectors.vision.slicing import SlicingConfig, merge, parts, shifted
-from detectors.vision.tracking import CameraTracker
+from streams.config import CameraConfig, DetectorConfig, SiteConfig
 from streams.evaluation.virat import read_virat_objects
 from streams.ingest import SourceError, encode_jpeg, open_capture
-from streams.stages.detect import decode_jpeg, scale_detection
+from streams.records import FrameHeader
+from streams.stages.detect import DetectStage, scale_detection
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +42,19 @@ CORES = 2
 
 @dataclass(frozen=True)
 class Method:
-    """One way of finding people on a camera's frames."""
+    """One way of finding people on a camera's frames: the site's model and tracker, and the camera's config
+    (detect width, slicing, and its own `detector` section: model, tracker, crops, confirmation)."""
 
     name: str
     model: ModelConfig = field(default_factory=OpenVinoModelConfig)
-    max_width: int | None = 1280
-    slicing: SlicingConfig | None = None
-    crops: CropConfig | None = None
+    camera: CameraConfig = field(default_factory=lambda: CameraConfig(id="eval"))
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
-    confirm: ConfirmConfig | None = None
+    motion: MotionConfig = field(default_factory=MotionConfig)
+    continuity: ContinuityConfig = field(default_factory=ContinuityConfig)
+
+    def site(self) -> SiteConfig:
+        detector = DetectorConfig(model=self.model, tracker=self.tracker, motion=self.motion)
+        return SiteConfig(detector=detector, continuity=self.continuity, cameras=(self.camera,))
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ class MethodResult:
 
     @property
     def cameras_per_box(self) -> float:
-        """Cameras at 5 fps the CPU time allows on a 2-core box, detection and tracking only."""
+        """Cameras at 5 fps the CPU time allows on a 2-core box: JPEG decode, detection and tracking."""
         return CORES * 1000 / (self.cpu_ms * CAMERA_FPS) if self.cpu_ms else 0.0
 
 
@@ -104,62 +109,69 @@ def load_clip(video: Path, objects: Path, fps: float = CAMERA_FPS) -> Clip:
     return Clip(frames, truth, native / every)
 
 
+class _Counting:
+    """The detector with a count of the images it was given (model runs per frame)."""
+
+    def __init__(self, inner: Detector) -> None:
+        self.inner = inner
+        self.path = inner.path
+        self.input_side = inner.input_side
+        self.input_size = getattr(inner, "input_size", (inner.input_side, inner.input_side))
+        self.runs = 0
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        self.runs += 1
+        return self.inner.detect(image)
+
+    def detect_many(self, images: Iterable[np.ndarray]) -> list[list[Detection]]:
+        def counted() -> Iterator[np.ndarray]:
+            for image in images:
+                self.runs += 1
+                yield image
+
+        return self.inner.detect_many(counted())
+
+
 def run_method(detector: Detector, method: Method, clip: Clip) -> MethodResult:
-    tracker = CameraTracker(method.tracker, clip.fps)
-    continuity = PersonContinuity(ContinuityConfig())
-    confirmation = CandidateConfirmation(method.confirm) if method.confirm else None
-    merging = method.slicing or SlicingConfig()
-    input_h, input_w = getattr(detector, "input_size", (detector.input_side, detector.input_side))
+    """The clip through the detect stage configured as `method` says; `detector` is the site's model, loaded."""
+    return asyncio.run(_run(detector, method, clip))
+
+
+async def _run(detector: Detector, method: Method, clip: Clip) -> MethodResult:
+    counting = _Counting(detector)
+    site = method.site()
+    stage = DetectStage(site, counting, store=None)
+    camera = method.camera.id
+    continuity = PersonContinuity(site.continuity)
     detections, tracked = FrameCounts(), FrameCounts()
     ours: dict[int, People] = {}
-    previous: np.ndarray | None = None
-    live: list[Box] = []
-    runs = 0
     wall = cpu = 0.0
-    for index, image in clip.frames:
-        jpeg, width, _ = encode_jpeg(image, 85, method.max_width)
-        sent = decode_jpeg(jpeg, 1)
-        assert sent is not None
-        factor = image.shape[1] / width
-        wall_start, cpu_start = time.perf_counter(), time.process_time()
-        cut = parts(sent, method.slicing)
-        if method.crops is not None:
-            now = grey(sent)
-            interest = track_interest(live, method.crops.track_margin)
-            if previous is not None:
-                interest += moving_boxes(previous, now, sent.shape[1], method.crops)
-            previous = now
-            crop = (round(input_w / method.crops.zoom), round(input_h / method.crops.zoom))
-            for x1, y1, x2, y2 in plan_crops(interest, (sent.shape[1], sent.shape[0]), crop, method.crops.max_crops):
-                cut.append(((x1, y1), sent[y1:y2, x1:x2]))
-        found_parts = detector.detect_many(p for _, p in cut)
-        offsets = [offset for offset, _ in cut]
-        found = merge(
-            [[shifted(d, dx, dy) for d in g] for (dx, dy), g in zip(offsets, found_parts, strict=True)], merging
-        )
-        objects = tracker.update(found)
-        if confirmation is not None:
-            objects = confirmation.filter(objects)
-        frame = continuity.resolve(
-            TrackFrame(
-                camera_id="eval",
+    try:
+        for position, (index, image) in enumerate(clip.frames):
+            jpeg, width, height = encode_jpeg(image, method.camera.jpeg_quality, method.camera.max_width)
+            header = FrameHeader(
+                camera_id=camera,
                 stream_id="eval",
-                seq=index,
-                ts=index / clip.fps,
+                seq=position,
+                ts=position / clip.fps,
                 width=width,
-                height=sent.shape[0],
-                objects=objects,
+                height=height,
+                fps=clip.fps,
             )
-        )
-        wall += time.perf_counter() - wall_start
-        cpu += time.process_time() - cpu_start
-        runs += len(cut)
-        people = [_native(o.box, factor) for o in frame.objects if o.cls is ObjectClass.PERSON]
-        live = [o.box for o in frame.objects if o.cls is ObjectClass.PERSON]  # sent pixels
-        ours[index] = {o.track_id: _native(o.box, factor) for o in frame.objects if o.cls is ObjectClass.PERSON}
-        truth = list(clip.truth[index].values())
-        detections += score_frame(_people(found, factor), truth)
-        tracked += score_frame([(b, 1.0) for b in people], truth)
+            factor = image.shape[1] / width
+            wall_start, cpu_start = time.perf_counter(), time.process_time()
+            frame = continuity.resolve(await stage.process(header, jpeg))
+            wall += time.perf_counter() - wall_start
+            cpu += time.process_time() - cpu_start
+            state = stage.export_state(camera)
+            found = list(getattr(state, "last_detections", []))
+            people = {o.track_id: _native(o.box, factor) for o in frame.objects if o.cls is ObjectClass.PERSON}
+            ours[index] = people
+            truth = list(clip.truth[index].values())
+            detections += score_frame(_people(found, factor), truth)
+            tracked += score_frame([(b, 1.0) for b in people.values()], truth)
+    finally:
+        stage.close()
     count = len(clip.frames)
     logger.info("%s: %d frames", method.name, count)
     return MethodResult(
@@ -167,7 +179,7 @@ def run_method(detector: Detector, method: Method, clip: Clip) -> MethodResult:
         detections,
         tracked,
         score_tracks(clip.truth, ours, clip.fps),
-        runs / count,
+        counting.runs / count,
         wall * 1000 / count,
         cpu * 1000 / count,
     )

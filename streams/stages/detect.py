@@ -19,11 +19,13 @@ from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from detectors.vision.backend import Detector
 from detectors.vision.mosaic import TILES, Placement, fit_window, pack, unpack, window_side, with_carried
 from detectors.vision.motion import GateDecision, MotionGate, Region
-from detectors.vision.slicing import SlicingConfig, merge_parts, parts
+from detectors.vision.people_pass import PeoplePass, merge_looks
+from detectors.vision.slicing import SlicingConfig, parts
 from detectors.vision.tracking import CameraTracker, preload
 from streams.config import DetectorConfig, SiteConfig
 from streams.ops.retry import TRANSIENT
 from streams.records import FrameHeader, RecordError
+from streams.stages.camera_detectors import CameraDetectors
 from streams.stages.pose import WristPass
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ class DetectStage:
     ) -> None:
         self.config = config
         self.detector = detector
+        self.detectors = CameraDetectors(config, detector)  # a camera's own `detector` section, if it has one
         self.store = store
         self._observe_inference = observe_inference
         self._count_still = count_still
@@ -105,25 +108,45 @@ class DetectStage:
                 continue
             camera.last_seq = header.seq
             if header.end_of_stream:
-                camera.tracker = camera.gate = None  # ended: only the sequence is kept, so repeats still skip
+                camera.tracker = camera.gate = camera.people = None  # ended: the sequence is kept, repeats still skip
                 results[index] = _end_of_stream(header)
                 continue
             if camera.tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
-                camera.tracker = CameraTracker(self.config.detector.tracker, header.fps)
+                camera.tracker = CameraTracker(self.detectors.tracker(header.camera_id), header.fps)
                 motion = self.config.detector.motion
                 camera.gate = MotionGate(motion) if motion.enabled else None
+                camera.people = self.detectors.people_pass(header.camera_id)
             slicing = self._slicing(header.camera_id)
-            reduction = 1 if slicing else jpeg_reduction(self.config.detector, header.width, header.height)
+            own = self.detectors.section(header.camera_id) is not None  # full size: crops and other models need it
+            reduction = 1 if slicing or own else jpeg_reduction(self.config.detector, header.width, header.height)
             decode = self._decoder.submit(decode_jpeg, jpeg, reduction)
-            work.append(_Work(index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode, slicing))
+            work.append(
+                _Work(
+                    index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode, slicing, camera.people
+                )
+            )
         if work:
             loop = asyncio.get_running_loop()
-            tracked = await loop.run_in_executor(self._inference, self._infer, work)
+            tracked = await loop.run_in_executor(self._inference, self._infer_by_detector, work)
             for item, objects in zip(work, tracked, strict=True):
                 results[item.index] = objects if isinstance(objects, Exception) else await self._frame(item, objects)
         return [r if r is not None else RuntimeError("frame not processed") for r in results]
 
-    def _infer(self, work: list[_Work]) -> list[list[TrackedObject] | Exception]:
+    def _infer_by_detector(self, work: list[_Work]) -> list[list[TrackedObject] | Exception]:
+        """Frames of cameras with their own detector go to it (each camera's frames stay in order)."""
+        groups: dict[int, tuple[Detector, list[int]]] = {}
+        for index, item in enumerate(work):
+            detector = self.detectors.detector(item.header.camera_id)
+            groups.setdefault(id(detector), (detector, []))[1].append(index)
+        if len(groups) == 1:
+            return self._infer(next(iter(groups.values()))[0], work)
+        out: list[list[TrackedObject] | Exception] = [RuntimeError("frame not processed")] * len(work)
+        for detector, indexes in groups.values():
+            for index, result in zip(indexes, self._infer(detector, [work[i] for i in indexes]), strict=True):
+                out[index] = result
+        return out
+
+    def _infer(self, detector: Detector, work: list[_Work]) -> list[list[TrackedObject] | Exception]:
         """Inference thread: decoded frames stream into the detector, then each camera's tracker in order.
 
         A frame the camera's motion gate finds still skips the model and repeats the camera's last tracks; with
@@ -138,7 +161,7 @@ class DetectStage:
             pending: list[tuple[_Work, np.ndarray, Region]] = []
 
             def mosaic() -> np.ndarray:
-                canvas, mosaics[inputs] = pack([(img, window) for _, img, window in pending], self.detector.input_side)
+                canvas, mosaics[inputs] = pack([(img, window) for _, img, window in pending], detector.input_side)
                 for tile, (it, _, _) in enumerate(pending):
                     it.mosaic = (inputs, tile)
                 pending.clear()
@@ -170,7 +193,7 @@ class DetectStage:
             elif pending:
                 yield mosaic()
 
-        found_by_input = self.detector.detect_many(images())
+        found_by_input = detector.detect_many(images())
         tiles = {index: unpack(found_by_input[index], placements) for index, placements in mosaics.items()}
         for item in work:
             camera = item.camera
@@ -185,9 +208,11 @@ class DetectStage:
                     found = with_carried(camera.last_detections, (x1, y1, x2, y2), fresh)
                 else:
                     parts_found = [found_by_input[i] for i in item.inputs]
-                    found = _full_size(merge_parts(item.offsets, parts_found, item.slicing), item.reduction)
+                    found = _full_size(merge_looks(item.offsets, parts_found, item.slicing), item.reduction)
                 camera.last_detections = found
                 camera.last_objects = item.tracker.update(found)
+                if item.people is not None:  # the camera's low-score candidates, held back until confirmed
+                    camera.last_objects = item.people.confirm(camera.last_objects)
                 objects = camera.last_objects
                 if self._wrists is not None and item.image is not None:
                     objects = self._wrists.attach(
@@ -206,8 +231,8 @@ class DetectStage:
     def _window(self, item: _Work, image: np.ndarray, region: Region | None) -> Region | None:
         """The part of the frame to put in a mosaic, or None to look at the whole frame (the gate gives a region
         only with `detector.motion.mosaic`)."""
-        if region is None or item.slicing is not None:
-            return None
+        if region is None or item.slicing is not None or self.detectors.section(item.header.camera_id) is not None:
+            return None  # sliced frames and cameras with their own detection settings are looked at whole
         height, width = image.shape[:2]
         known = [d.box.scaled(1 / item.reduction) for d in item.camera.last_detections]
         return fit_window(region, known, width, height, window_side(width, height, self.detector.input_side))
@@ -218,6 +243,8 @@ class DetectStage:
         if item.gate is not None:
             item.gate.looked_at_whole(item.header.ts)
         cut = parts(image, item.slicing)
+        if item.people is not None:
+            cut += item.people.crops(image)
         item.offsets = [offset for offset, _ in cut]
         item.inputs = list(range(first_input, first_input + len(cut)))
         for _, part in cut:
@@ -291,6 +318,7 @@ class DetectStage:
     def restore_state(self, camera_id: str, state: object) -> None:
         if isinstance(state, _CameraTrack):
             vars(state).setdefault("last_detections", [])  # saved before the field existed
+            vars(state).setdefault("people", None)
             self._cameras[camera_id] = state
         else:
             self._cameras.pop(camera_id, None)
@@ -319,6 +347,7 @@ class _CameraTrack:
     last_objects: list[TrackedObject] = field(default_factory=list)
     last_detections: list[Detection] = field(default_factory=list)  # of the model's last look, in frame pixels
     last_live: float = float("-inf")  # capture time of the last frame kept for the live look-in
+    people: PeoplePass | None = None  # crops and confirmation of a camera that has them
 
 
 @dataclass
@@ -334,6 +363,7 @@ class _Work:
     gate: MotionGate | None
     decode: Future[np.ndarray | None]
     slicing: SlicingConfig | None = None
+    people: PeoplePass | None = None  # the camera's crops and confirmation, as at planning
     image: np.ndarray | None = None  # kept for the pose pass only
     size: tuple[int, int] | None = None
     still: bool = False

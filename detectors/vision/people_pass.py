@@ -1,0 +1,99 @@
+"""A camera's own way of finding far-field people: its detector backend, tracker thresholds, zoomed crops and
+low-score candidate confirmation (`cameras[].detector` in the site config; docs/people-detection.md).
+
+Why per camera: a close street view finds its people with the site's YOLO at default thresholds; a wide car-park
+view whose people are 40-90 px tall needs another model, crops and confirmation, at about three times the cost.
+`PeoplePass` is the per-stream state the detect stage keeps for such a camera: it adds the crops to each look
+and filters the tracks through confirmation. Pure (no Kafka, no stage), so eval-tracks and tests drive the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from detectors.base import StrictModel
+from detectors.config import ModelConfig, TrackerConfig
+from detectors.geometry import Box
+from detectors.types import Detection, ObjectClass, TrackedObject
+from detectors.vision.confirmation import CandidateConfirmation, ConfirmConfig
+from detectors.vision.crops import CropConfig, grey, moving_boxes, plan_crops, track_interest
+from detectors.vision.slicing import Offset, SlicingConfig, merge_parts
+
+logger = logging.getLogger(__name__)
+
+
+class CameraDetectorConfig(StrictModel):
+    """Per-camera detection settings; every one left unset takes the site's `detector` section (no crops, no
+    confirmation)."""
+
+    model: ModelConfig | None = Field(
+        default=None, description="This camera's detector backend (by `type`); unset: the site's detector.model"
+    )
+    tracker: TrackerConfig | None = Field(
+        default=None, description="This camera's ByteTrack thresholds; unset: the site's detector.tracker"
+    )
+    crops: CropConfig | None = Field(
+        default=None, description="Zoomed crops around motion and live person tracks (one model run each)"
+    )
+    confirm: ConfirmConfig | None = Field(
+        default=None, description="A person track counts only once confirmed (for low-score candidates)"
+    )
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _openvino_unless_typed(cls, value: Any) -> Any:
+        """As the site's detector.model: `type` may be left out for the OpenVINO YOLO backend."""
+        if isinstance(value, dict) and "type" not in value:
+            return {**value, "type": "openvino"}
+        return value
+
+    @property
+    def has_pass(self) -> bool:
+        return self.crops is not None or self.confirm is not None
+
+
+class PeoplePass:
+    """One camera stream's crops and confirmation. `input_size` is the model's (height, width): a crop is that
+    divided by the zoom, so the model enlarges it by the zoom."""
+
+    def __init__(self, config: CameraDetectorConfig, input_size: tuple[int, int]) -> None:
+        self.crop_config = config.crops
+        self.confirmation = CandidateConfirmation(config.confirm) if config.confirm is not None else None
+        self.input_size = input_size
+        self._previous: np.ndarray | None = None
+        self._live: list[Box] = []  # the last confirmed person tracks, frame pixels
+
+    def crops(self, image: np.ndarray) -> list[tuple[Offset, np.ndarray]]:
+        """The zoomed windows of this look (views into `image`, with their offsets); none without crops."""
+        config = self.crop_config
+        if config is None:
+            return []
+        now = grey(image)
+        interest = track_interest(self._live, config.track_margin)
+        if self._previous is not None and self._previous.shape == now.shape:
+            interest += moving_boxes(self._previous, now, image.shape[1], config)
+        self._previous = now
+        size = (round(self.input_size[1] / config.zoom), round(self.input_size[0] / config.zoom))
+        rects = plan_crops(interest, (image.shape[1], image.shape[0]), size, config.max_crops)
+        return [((x1, y1), image[y1:y2, x1:x2]) for x1, y1, x2, y2 in rects]
+
+    def confirm(self, objects: list[TrackedObject]) -> list[TrackedObject]:
+        """Tracked objects of this look with unconfirmed person candidates held back."""
+        kept = self.confirmation.filter(objects) if self.confirmation is not None else objects
+        self._live = [o.box for o in kept if o.cls is ObjectClass.PERSON]
+        return kept
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Checkpoints leave out the grey frame (230 kB): after a restart the first look has no motion crops."""
+        return {**self.__dict__, "_previous": None}
+
+
+def merge_looks(offsets: list[Offset], found: list[list[Detection]], slicing: SlicingConfig | None) -> list[Detection]:
+    """A frame's parts and crops merged into one detection per object (as slicing merges its tiles)."""
+    if slicing is None and len(offsets) > 1:
+        slicing = SlicingConfig()
+    return merge_parts(offsets, found, slicing)

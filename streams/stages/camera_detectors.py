@@ -1,0 +1,58 @@
+"""Which detector, tracker settings and people pass each camera gets: the site's `detector` section, or the
+camera's own `cameras[].detector` where it has one (docs/people-detection.md).
+
+Models are loaded once at start-up (compiling one takes seconds, not for the event loop's first frame) and
+shared between cameras with the same model settings; the site's model is the detector the stage was given.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from detectors.config import ModelConfig, TrackerConfig
+from detectors.vision.backend import Detector
+from detectors.vision.model import load_detector
+from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
+from streams.config import SiteConfig
+
+logger = logging.getLogger(__name__)
+
+
+class CameraDetectors:
+    def __init__(
+        self, config: SiteConfig, default: Detector, load: Callable[[ModelConfig], Detector] = load_detector
+    ) -> None:
+        self.config = config
+        self.default = default
+        self._by_model: dict[ModelConfig, Detector] = {config.detector.model: default}
+        for camera in config.cameras:
+            model = camera.detector.model if camera.detector is not None else None
+            if model is not None and model not in self._by_model:
+                logger.info("camera %s: loading its own detector (%s)", camera.id, model.type)
+                self._by_model[model] = load(model)
+
+    def section(self, camera_id: str) -> CameraDetectorConfig | None:
+        camera = self.config.camera(camera_id)
+        return camera.detector if camera is not None else None
+
+    def detector(self, camera_id: str) -> Detector:
+        section = self.section(camera_id)
+        if section is None or section.model is None:
+            return self.default
+        return self._by_model[section.model]
+
+    def tracker(self, camera_id: str) -> TrackerConfig:
+        section = self.section(camera_id)
+        if section is None or section.tracker is None:
+            return self.config.detector.tracker
+        return section.tracker
+
+    def people_pass(self, camera_id: str) -> PeoplePass | None:
+        """A new stream's crops and confirmation, or None for a camera that has neither."""
+        section = self.section(camera_id)
+        if section is None or not section.has_pass:
+            return None
+        detector = self.detector(camera_id)
+        input_size = getattr(detector, "input_size", (detector.input_side, detector.input_side))
+        return PeoplePass(section, input_size)
