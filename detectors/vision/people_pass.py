@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from detectors.base import StrictModel
-from detectors.config import ModelConfig, TrackerConfig
+from detectors.config import ModelConfig, MotionConfig, TrackerConfig
 from detectors.geometry import Box
 from detectors.types import Detection, ObjectClass, TrackedObject
 from detectors.vision.confirmation import CandidateConfirmation, ConfirmConfig
@@ -35,6 +35,11 @@ class CameraDetectorConfig(StrictModel):
     )
     tracker: TrackerConfig | None = Field(
         default=None, description="This camera's ByteTrack thresholds; unset: the site's detector.tracker"
+    )
+    motion: MotionConfig | None = Field(
+        default=None,
+        description="This camera's motion gate; unset: the site's. The default gate compares at 320 px wide, where "
+        "a 50 px person in a 720p view is 22 px and a step of theirs often counts as still",
     )
     crops: CropConfig | None = Field(
         default=None, description="Zoomed crops around motion and live person tracks (one model run each)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from detectors.config import ModelConfig, TrackerConfig
+from detectors.config import ModelConfig, MotionConfig, TrackerConfig
 from detectors.vision.backend import Detector
 from detectors.vision.model import load_detector
 from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
@@ -47,6 +47,12 @@ class CameraDetectors:
         if section is None or section.tracker is None:
             return self.config.detector.tracker
         return section.tracker
+
+    def motion(self, camera_id: str) -> MotionConfig:
+        section = self.section(camera_id)
+        if section is None or section.motion is None:
+            return self.config.detector.motion
+        return section.motion
 
     def people_pass(self, camera_id: str) -> PeoplePass | None:
         """A new stream's crops and confirmation, or None for a camera that has neither."""

@@ -113,7 +113,7 @@ class DetectStage:
                 continue
             if camera.tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
                 camera.tracker = CameraTracker(self.detectors.tracker(header.camera_id), header.fps)
-                motion = self.config.detector.motion
+                motion = self.detectors.motion(header.camera_id)
                 camera.gate = MotionGate(motion) if motion.enabled else None
                 camera.people = self.detectors.people_pass(header.camera_id)
             slicing = self._slicing(header.camera_id)
