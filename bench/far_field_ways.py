@@ -6,13 +6,14 @@ buffer and matching, crop count and size, the model's input size, and person con
 counted. Prints the eval-tracks table, cost included (CPU ms per frame, cameras at 5 fps per 2 cores); timings
 are only comparable within one run on a shared machine.
 
-    .venv/bin/python -m bench.far_field_ways [--only SUBSTRING ...]
+    .venv/bin/python -m bench.far_field_ways [--match REGEX]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
 from detectors.config import ContinuityConfig, MotionConfig, PersonVehicleBikeModelConfig
@@ -42,6 +43,8 @@ def variants() -> list[Method]:
     longer = LOW_SCORE_TRACKER.model_copy(update={"lost_buffer_s": 6.0})
     looser = LOW_SCORE_TRACKER.model_copy(update={"match_thresh": 0.9})
     wide = LOW.model_copy(update={"imgsz": 1280, "input_height": 720})
+    lower = LOW.model_copy(update={"confidence": 0.07})
+    lower_tracker = LOW_SCORE_TRACKER.model_copy(update={"track_high_thresh": 0.07, "new_track_thresh": 0.07})
     return [
         way("recommended, site gate (320 px)"),
         way("gate at 640 px, 0.01 %", motion=FINE_GATE),
@@ -57,15 +60,19 @@ def variants() -> list[Method]:
             continuity=ContinuityConfig(max_gap_s=8.0, max_shift_ratio=1.5),
         ),
         way("no gate, model reshaped 1280x720 + 3 crops", wide, motion=GATE_OFF),
+        way("no gate, hold 3", motion=GATE_OFF, hold_frames=3),
+        way("no gate, hold 5", motion=GATE_OFF, hold_frames=5),
+        way("no gate, hold 3, 3x crops", motion=GATE_OFF, hold_frames=3, crops=CropConfig(zoom=3.0)),
+        way("no gate, hold 3, candidates from 0.07", lower, motion=GATE_OFF, hold_frames=3, tracker=lower_tracker),
     ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", nargs="*", default=[], help="Run the variants whose name holds one of these")
+    parser.add_argument("--match", default="", help="Run only the variants whose name this regular expression finds")
     args = parser.parse_args()
     clip = load_clip(ROOT / CLIP, ROOT / OBJECTS)
-    chosen = [m for m in variants() if not args.only or any(s in m.name for s in args.only)]
+    chosen = [m for m in variants() if re.search(args.match, m.name)]
     results = []
     for method in chosen:
         detector = load_detector(method.model)
