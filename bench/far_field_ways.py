@@ -45,6 +45,8 @@ def variants() -> list[Method]:
     wide = LOW.model_copy(update={"imgsz": 1280, "input_height": 720})
     lower = LOW.model_copy(update={"confidence": 0.07})
     lower_tracker = LOW_SCORE_TRACKER.model_copy(update={"track_high_thresh": 0.07, "new_track_thresh": 0.07})
+    faint = LOW.model_copy(update={"confidence": 0.05})
+    two_pass = LOW_SCORE_TRACKER.model_copy(update={"track_high_thresh": 0.2, "new_track_thresh": 0.2})
     return [
         way("recommended, site gate (320 px)"),
         way("gate at 640 px, 0.01 %", motion=FINE_GATE),
@@ -60,10 +62,10 @@ def variants() -> list[Method]:
             continuity=ContinuityConfig(max_gap_s=8.0, max_shift_ratio=1.5),
         ),
         way("no gate, model reshaped 1280x720 + 3 crops", wide, motion=GATE_OFF),
-        way("no gate, hold 3", motion=GATE_OFF, hold_frames=3),
-        way("no gate, hold 5", motion=GATE_OFF, hold_frames=5),
-        way("no gate, hold 3, 3x crops", motion=GATE_OFF, hold_frames=3, crops=CropConfig(zoom=3.0)),
-        way("no gate, hold 3, candidates from 0.07", lower, motion=GATE_OFF, hold_frames=3, tracker=lower_tracker),
+        way("no gate, 3x crops", motion=GATE_OFF, crops=CropConfig(zoom=3.0)),
+        way("no gate, candidates from 0.07", lower, motion=GATE_OFF, tracker=lower_tracker),
+        way("no gate, boxes from 0.05 extend tracks (ByteTrack low-score pass)", faint, motion=GATE_OFF),
+        way("no gate, ByteTrack 0.2 high / 0.05 low", faint, motion=GATE_OFF, tracker=two_pass),
     ]
 
 

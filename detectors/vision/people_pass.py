@@ -10,7 +10,6 @@ and filters the tracks through confirmation. Pure (no Kafka, no stage), so eval-
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,13 +47,6 @@ class CameraDetectorConfig(StrictModel):
     confirm: ConfirmConfig | None = Field(
         default=None, description="A person track counts only once confirmed (for low-score candidates)"
     )
-    hold_frames: int = Field(
-        default=0,
-        ge=0,
-        le=50,
-        description="A reported person the tracker loses is still reported for up to this many looks, moved on "
-        "as it was moving (a far-field walker's score dips for a frame or two behind a mirror or a post)",
-    )
 
     @field_validator("model", mode="before")
     @classmethod
@@ -66,7 +58,7 @@ class CameraDetectorConfig(StrictModel):
 
     @property
     def has_pass(self) -> bool:
-        return self.crops is not None or self.confirm is not None or self.hold_frames > 0
+        return self.crops is not None or self.confirm is not None
 
 
 class PeoplePass:
@@ -77,10 +69,8 @@ class PeoplePass:
         self.crop_config = config.crops
         self.confirmation = CandidateConfirmation(config.confirm) if config.confirm is not None else None
         self.input_size = input_size
-        self.hold_frames = config.hold_frames
         self._previous: np.ndarray | None = None
         self._live: list[Box] = []  # the last reported person tracks, frame pixels
-        self._held: dict[int, _Held] = {}  # person track id -> last seen, for holding through a short loss
 
     def crops(self, image: np.ndarray) -> list[tuple[Offset, np.ndarray]]:
         """The zoomed windows of this look (views into `image`, with their offsets); none without crops."""
@@ -97,47 +87,14 @@ class PeoplePass:
         return [((x1, y1), image[y1:y2, x1:x2]) for x1, y1, x2, y2 in rects]
 
     def confirm(self, objects: list[TrackedObject]) -> list[TrackedObject]:
-        """Tracked objects of this look with unconfirmed person candidates held back, and people lost for at
-        most `hold_frames` looks reported where they were heading."""
+        """Tracked objects of this look with unconfirmed person candidates held back."""
         kept = self.confirmation.filter(objects) if self.confirmation is not None else objects
-        if self.hold_frames:
-            kept = kept + self._hold([o for o in kept if o.cls is ObjectClass.PERSON])
         self._live = [o.box for o in kept if o.cls is ObjectClass.PERSON]
         return kept
-
-    def _hold(self, people: list[TrackedObject]) -> list[TrackedObject]:
-        seen = {p.track_id for p in people}
-        for person in people:
-            before = self._held.get(person.track_id)
-            step = (0.0, 0.0)
-            if before is not None and before.missed == 0:
-                (x0, y0), (x1, y1) = before.person.box.center(), person.box.center()
-                step = (x1 - x0, y1 - y0)
-            self._held[person.track_id] = _Held(person, step, 0)
-        held = []
-        for track_id, item in list(self._held.items()):
-            if track_id in seen:
-                continue
-            item.missed += 1
-            if item.missed > self.hold_frames:
-                del self._held[track_id]
-                continue
-            dx, dy = item.step[0] * item.missed, item.step[1] * item.missed
-            box = item.person.box
-            moved = Box(x1=box.x1 + dx, y1=box.y1 + dy, x2=box.x2 + dx, y2=box.y2 + dy)
-            held.append(item.person.model_copy(update={"box": moved}))
-        return held
 
     def __getstate__(self) -> dict[str, Any]:
         """Checkpoints leave out the grey frame (230 kB): after a restart the first look has no motion crops."""
         return {**self.__dict__, "_previous": None}
-
-
-@dataclass
-class _Held:
-    person: TrackedObject  # as last reported by the tracker
-    step: tuple[float, float]  # its centre's move per look before it was lost
-    missed: int  # looks since
 
 
 def merge_looks(offsets: list[Offset], found: list[list[Detection]], slicing: SlicingConfig | None) -> list[Detection]:

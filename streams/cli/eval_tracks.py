@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from detectors.config import OpenVinoModelConfig, PersonVehicleBikeModelConfig, TrackerConfig
+from detectors.config import MotionConfig, OpenVinoModelConfig, PersonVehicleBikeModelConfig, TrackerConfig
 from detectors.vision.backend import ModelLoadError
 from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
@@ -33,24 +33,40 @@ OBJECTS = Path("../shared/tracks/VIRAT_S_010005_04_000299_000323.viratdata.objec
 LOW_SCORE_TRACKER = TrackerConfig(track_high_thresh=0.1, track_low_thresh=0.05, new_track_thresh=0.1, fuse_score=False)
 
 
+def far_field(pvb_path: Path | None = None) -> CameraDetectorConfig:
+    """The recommended `cameras[].detector` section for a wide view of people under 100 px tall
+    (docs/people-detection.md): the OMZ model with candidates from 0.1, no motion gate (at the gate's 320 px a
+    50 px person's step often counts as still), three 2x crops around motion and live tracks, confirmation."""
+    return CameraDetectorConfig(
+        model=PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path, confidence=0.1),
+        tracker=LOW_SCORE_TRACKER,
+        motion=MotionConfig(enabled=False),
+        crops=CropConfig(),
+        confirm=ConfirmConfig(),
+    )
+
+
 def builtin_methods(pvb_path: Path | None = None) -> list[Method]:
     """The ways measured in docs/people-detection.md, cheapest first; the last is the recommended one. Each is a
     site model plus a camera config, run through the live detect stage."""
     pvb = PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path)
-    low = pvb.model_copy(update={"confidence": 0.1})
-    confirmed = CameraConfig(
-        id="eval", detector=CameraDetectorConfig(tracker=LOW_SCORE_TRACKER, confirm=ConfirmConfig())
-    )
-    cropped = CameraConfig(
-        id="eval",
-        detector=CameraDetectorConfig(tracker=LOW_SCORE_TRACKER, crops=CropConfig(), confirm=ConfirmConfig()),
-    )
+    recommended = far_field(pvb_path)
+    low = pvb.model_copy(update={"confidence": 0.1})  # the recommended camera's own model, equal to it
+    confirmed = recommended.model_copy(update={"model": None, "crops": None})
     return [
         Method("YOLO11n whole frame (default)", OpenVinoModelConfig()),
         Method("OMZ pvb 864x480", pvb),
         Method("OMZ pvb 1280x720", pvb.model_copy(update={"imgsz": 1280, "input_height": 720})),
-        Method("OMZ pvb 864x480, candidates >= 0.1 confirmed", low, camera=confirmed),
-        Method("OMZ pvb 864x480 + 3 zoomed crops, candidates confirmed", low, camera=cropped),
+        Method(
+            "OMZ pvb 864x480, candidates >= 0.1 confirmed",
+            low,
+            camera=CameraConfig(id="eval", detector=confirmed),
+        ),
+        Method(
+            "OMZ pvb 864x480 + 3 zoomed crops, candidates confirmed (recommended far-field camera)",
+            low,  # the site's model too, so the camera's own is the detector given (loaded once)
+            camera=CameraConfig(id="eval", detector=recommended),
+        ),
     ]
 
 

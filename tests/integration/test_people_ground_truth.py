@@ -1,9 +1,11 @@
-"""Far-field people on real footage with the dataset's own ground truth (VIRAT 0100 clip, people 41-90 px).
+"""Far-field people on real footage with the dataset's own ground truth (VIRAT 0100 clip, people 41-90 px),
+through the live detect stage configured as a camera would be.
 
-Floors sit under what `sentinel eval-tracks` measured (docs/people-detection.md): the recommended way (OMZ
-person-vehicle-bike at 864x480, three 2x crops around motion and live tracks, candidates from 0.1 confirmed)
-tracked 0.30 of the people per frame at precision 0.82 and covered three walkers for more than half their
-time; the default YOLO11n whole frame found 0.01. A change that loses these people, or invents them, fails.
+Floors sit under what `sentinel eval-tracks` measured (docs/people-detection.md): the recommended far-field
+camera (its own OMZ person-vehicle-bike model at 864x480, no motion gate, three 2x crops around motion and live
+tracks, candidates from 0.1 confirmed) tracked 0.31 of the people per frame at precision 0.83, covered two
+walkers for 70 % of their time and a third for more than half; the default YOLO11n whole frame found none. A
+change that loses these people, invents them, or stops the detect stage running the camera's section, fails.
 """
 
 from __future__ import annotations
@@ -41,15 +43,16 @@ def test_the_clip_and_its_ground_truth_are_what_the_figures_are_about(clip: Clip
 def test_recommended_way_tracks_far_field_people_the_default_misses(results: dict[str, MethodResult]) -> None:
     yolo, best = results["yolo"].tracks.bins["40-90 px"], results["recommended"].tracks.bins["40-90 px"]
     assert yolo.recall is not None and yolo.recall < 0.1, yolo
-    assert best.recall is not None and best.recall >= 0.25, best
-    assert best.precision is not None and best.precision >= 0.7, best
+    assert best.recall is not None and best.recall >= 0.27, best
+    assert best.precision is not None and best.precision >= 0.75, best
 
 
 def test_recommended_way_covers_walkers_with_few_switches(results: dict[str, MethodResult]) -> None:
     score = results["recommended"].track_score
     walkers = score.walkers()
     assert len(walkers) == 7
-    assert sum(p.coverage >= 0.45 for p in walkers) >= 3, walkers
-    assert sum(p.switches for p in walkers) <= 6, walkers
-    assert score.idf1 >= 0.3, score.idf1
+    assert sum(p.coverage >= 0.5 for p in walkers) >= 3, walkers
+    assert sum(p.coverage >= 0.65 for p in walkers) >= 2, walkers
+    assert sum(p.switches for p in walkers) <= 8, walkers
+    assert score.idf1 >= 0.32, score.idf1
     assert results["yolo"].track_score.idf1 < 0.1

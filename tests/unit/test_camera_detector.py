@@ -150,15 +150,3 @@ def test_crops_merge_with_the_frame_one_box_per_person() -> None:
 def test_tracker_section_is_the_site_tracker_type() -> None:
     assert CameraDetectorConfig(tracker={"lost_buffer_s": 5}).tracker == TrackerConfig(lost_buffer_s=5)  # type: ignore[arg-type]
 
-
-def test_a_lost_person_is_held_where_they_were_heading_for_hold_frames_looks() -> None:
-    people = PeoplePass(CameraDetectorConfig(hold_frames=2), (480, 864))
-    walker = _person(7, Box(x1=100, y1=100, x2=120, y2=160), 0.5)
-    people.confirm([walker])
-    people.confirm([walker.model_copy(update={"box": Box(x1=110, y1=100, x2=130, y2=160)})])
-    first = people.confirm([])
-    assert [o.track_id for o in first] == [7] and first[0].box.x1 == 120  # one more step of 10 px
-    second = people.confirm([])
-    assert second[0].box.x1 == 130
-    assert people.confirm([]) == []  # lost for longer than hold_frames: gone
-    assert PeoplePass(CameraDetectorConfig(), (480, 864)).confirm([]) == []
