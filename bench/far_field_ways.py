@@ -66,6 +66,12 @@ def variants() -> list[Method]:
         way("no gate, candidates from 0.07", lower, motion=GATE_OFF, tracker=lower_tracker),
         way("no gate, boxes from 0.05 extend tracks (ByteTrack low-score pass)", faint, motion=GATE_OFF),
         way("no gate, ByteTrack 0.2 high / 0.05 low", faint, motion=GATE_OFF, tracker=two_pass),
+        way("no gate, confirmed by a 0.5 score (from 0.35)", motion=GATE_OFF, confirm=ConfirmConfig(strong_score=0.5)),
+        way(
+            "no gate, confirmed by a 0.5 score or a 0.3-height move",
+            motion=GATE_OFF,
+            confirm=ConfirmConfig(strong_score=0.5, min_move_ratio=0.3),
+        ),
     ]
 
 
