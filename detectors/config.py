@@ -28,9 +28,16 @@ class ModelBase(StrictModel):
     confidence: float = Field(default=0.25, ge=0.01, le=1.0, description="Minimum detection confidence")
     iou: float = Field(default=0.7, ge=0.05, le=1.0, description="NMS IoU threshold")
     classes: tuple[ObjectClass, ...] = Field(
-        default=(ObjectClass.PERSON, ObjectClass.CAR, ObjectClass.TRUCK, ObjectClass.BUS, ObjectClass.MOTORCYCLE),
+        default=(
+            ObjectClass.PERSON,
+            ObjectClass.CAR,
+            ObjectClass.TRUCK,
+            ObjectClass.BUS,
+            ObjectClass.MOTORCYCLE,
+            ObjectClass.BAG,
+        ),
         min_length=1,
-        description="Object classes kept from the model output",
+        description="Object classes kept from the model output (bag: carried objects, owner evidence)",
     )
 
 

@@ -21,6 +21,7 @@ class ObjectClass(StrEnum):
     TRUCK = "truck"
     BUS = "bus"
     MOTORCYCLE = "motorcycle"
+    BAG = "bag"  # a carried object (COCO backpack, handbag, suitcase; VIRAT type 4): evidence of loading a car
 
 
 VEHICLE_CLASSES = frozenset({ObjectClass.CAR, ObjectClass.TRUCK, ObjectClass.BUS, ObjectClass.MOTORCYCLE})

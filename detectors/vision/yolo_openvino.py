@@ -137,7 +137,7 @@ class OpenVinoDetector:
             raise ModelLoadError(f"cannot load OpenVINO model {self.path}: {exc}") from exc
         self._outputs: dict[int, np.ndarray] = {}
         self._queue.set_callback(self._done)
-        self._keep = np.array(sorted(COCO_IDS[c] for c in config.classes))
+        self._keep = np.array(coco_ids_of(config.classes))
         logger.info(
             "model %s on OpenVINO %s (%s, %s infer requests, input %s) for classes %s",
             self.path,

@@ -30,7 +30,7 @@ class UltralyticsDetector:
             self._model = YOLO(str(self.path), task="detect")
         except Exception as exc:  # ultralytics raises many types; report them as one clear error
             raise ModelLoadError(f"cannot load model {self.path}: {exc}") from exc
-        self._class_ids = sorted(COCO_IDS[c] for c in config.classes)
+        self._class_ids = coco_ids_of(config.classes)
         logger.info("model %s loaded for classes %s", self.path, [c.value for c in config.classes])
 
     def detect(self, image: np.ndarray) -> list[Detection]:

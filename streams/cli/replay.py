@@ -15,7 +15,7 @@ from streams.access.publish import AccessPublisher
 from streams.app import WORKER_ROLES, Role
 from streams.cli.common import access_events_option, config_option, load_site_config, parse_time, run_cli
 from streams.config import CameraConfig, SiteConfig
-from streams.evaluation.virat import ViratFormatError, virat_track_frames
+from streams.evaluation.virat import ViratFormatError, read_virat_objects, virat_track_frames
 from streams.ingest import SourceError, estimate_sampled_frames, open_capture
 from streams.kafka.security import aiokafka_options
 from streams.records import encode_model
@@ -23,6 +23,7 @@ from streams.replay import Replayer, ReplayResult, export_snapshots, replay_stre
 from streams.runtime import WorkerRuntime, kafka_bootstrap
 from streams.sources import first_camera_id, track_records, video_records
 from streams.topics import TopicNames
+from streams.evaluation.virat_labels import read_virat_events, write_labels
 
 
 @dataclass(frozen=True)
@@ -216,10 +217,33 @@ def import_group() -> None:
 @click.option("--start-time", default="0", show_default=True, help="Capture time of frame 0.")
 @click.option("--width", type=int, default=1920, show_default=True)
 @click.option("--height", type=int, default=1080, show_default=True)
-def import_virat(objects_file: Path, fps: float, camera_id: str, start_time: str, width: int, height: int) -> None:
-    """VIRAT Ground *.viratdata.objects.txt -> track JSONL on stdout."""
+@click.option("--strict", is_flag=True, help="Refuse the file at its first malformed line or unknown object type.")
+@click.option(
+    "--labels-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the events and mapping files beside the objects file here as JSON labels.",
+)
+def import_virat(
+    objects_file: Path,
+    fps: float,
+    camera_id: str,
+    start_time: str,
+    width: int,
+    height: int,
+    strict: bool,
+    labels_out: Path | None,
+) -> None:
+    """VIRAT Ground *.viratdata.objects.txt -> track JSONL on stdout (skipped lines counted on stderr)."""
     try:
-        for frame in virat_track_frames(objects_file, camera_id, fps, parse_time(start_time), width, height):
+        objects = read_virat_objects(objects_file, strict)
+        start = parse_time(start_time)
+        for frame in virat_track_frames(objects_file, camera_id, fps, start, width, height, objects=objects):
             sys.stdout.write(encode_model(frame).decode() + "\n")
     except ViratFormatError as exc:
         raise click.ClickException(str(exc)) from None
+    click.echo(objects.summary(objects_file), err=True)
+    if labels_out is not None:
+        events, skipped = read_virat_events(objects_file)
+        write_labels(labels_out, events)
+        click.echo(f"{len(events)} events written to {labels_out} ({sum(skipped.values())} line(s) skipped)", err=True)
+
