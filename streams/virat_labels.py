@@ -89,7 +89,7 @@ def read_virat_events(objects_path: Path) -> tuple[list[ViratEvent], Counter[str
             values = _ints(mapping_path, number, parts, skipped) if len(parts) >= 6 else None
             if values is None:
                 if len(parts) < 6:
-                    logger.warning("%s:%s: expected at least 6 fields, got %s; skipped", mapping_path, number, len(parts))
+                    logger.warning("%s:%s: expected 6+ fields, got %s; skipped", mapping_path, number, len(parts))
                     skipped["malformed"] += 1
                 continue
             event_id, kind, _duration, start, end = values[:5]

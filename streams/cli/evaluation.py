@@ -17,6 +17,8 @@ from streams.evaluation.people_eval import report as people_report
 from streams.evaluation.rules_eval import load, report, run_scenario, score
 from streams.evaluation.scenarios import KINDS, Scene, write_scenarios
 from streams.evaluation.virat import ViratFormatError, virat_track_frames
+from streams.evaluation.virat_eval import evaluate_dir
+from streams.evaluation.virat_eval import report as virat_report
 
 DEFAULT_VIRAT = Path("../shared/tracks/VIRAT_S_050301_03_000933_001046.viratdata.objects.txt")
 
@@ -50,13 +52,28 @@ def scenarios(out: Path, count: int, seed: int, virat: Path, fps: float, kinds: 
 
 
 @click.command("eval")
-@click.option("--scenarios", "directory", type=click.Path(path_type=Path, file_okay=False, exists=True), required=True)
+@click.option("--scenarios", "directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--virat",
+    "virat_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Real VIRAT clips (objects, events, mapping files): alerts scored against VIRAT's own events.",
+)
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--slack", type=float, default=10.0, show_default=True, help="Seconds around a label an alert may start.")
-def evaluate(directory: Path, config_path: Path | None, slack: float) -> None:
-    """Replay labelled scenarios through the rules; print precision, recall, delay and false alerts per hour."""
+@click.option("--alerts", "show_alerts", is_flag=True, help="--virat: list every alert with its risk reasons.")
+def evaluate(
+    directory: Path | None, virat_dir: Path | None, config_path: Path | None, slack: float, show_alerts: bool
+) -> None:
+    """Replay labelled scenarios (or real VIRAT clips) through the rules; print precision, recall and false alerts."""
+    if (directory is None) == (virat_dir is None):
+        raise click.UsageError("give one of --scenarios DIR or --virat DIR")
     try:
         config = load_config(config_path)
+        if virat_dir is not None:
+            click.echo(virat_report(evaluate_dir(config, virat_dir, slack_s=slack), verbose=show_alerts))
+            return
+        assert directory is not None
         pairs = load(directory)
     except (ConfigError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -70,7 +70,9 @@ def read_virat_objects(path: Path, strict: bool = False) -> ViratObjects:
                     raise ViratFormatError(f"{path}:{number}: unknown object type {kind}")
                 if (kind, object_id) not in warned:
                     warned.add((kind, object_id))
-                    logger.warning("%s:%s: unknown object type %s (object %s), its lines skipped", path, number, kind, object_id)
+                    logger.warning(
+                        "%s:%s: unknown object type %s (object %s), its lines skipped", path, number, kind, object_id
+                    )
                 result.skipped[f"unknown type {kind}"] += 1
                 continue
             if kind in UNUSED_TYPES:
