@@ -252,3 +252,73 @@ class CasingConfig(StrictModel):
     end_after_s: float = Field(
         default=30.0, gt=0.0, le=3600.0, description="The incident ends once the person is unseen this long"
     )
+    min_walk_ratio: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=10.0,
+        description="A stop at another car counts only after the foot point has moved this many of the person's "
+        "heights from the last stop (a real walk: neighbouring bays are 2.4-2.5 m apart, a body height is about "
+        "1.7 m; leaning between two touching car boxes moves a fraction of it)",
+    )
+
+
+class OwnerConfig(StrictModel):
+    """Owner evidence (detectors/owners.py): what the camera sees of a driver, passenger or their party.
+
+    Defaults describe behaviour, not a clip: a driver gets out within a minute of parking, next to the car; a
+    carried object is held against the body; people who arrive together appear within seconds, a couple of
+    body heights apart.
+    """
+
+    enabled: bool = Field(default=True, description="Owners and their party are not alerted at their own car")
+    arrival_window_s: float = Field(
+        default=60.0,
+        ge=0.0,
+        le=600.0,
+        description="A person whose track begins within this time after a car came to rest, next to it, got out "
+        "of it (switching off, gathering things and opening the door take seconds to a minute)",
+    )
+    car_reach_ratio: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=5.0,
+        description="'Next to a car': the foot point within this many person heights of the car's box (an open "
+        "door and the step out are within one body height)",
+    )
+    motion_window_s: float = Field(
+        default=3.0, gt=0.0, le=60.0, description="A car moving within this window is not yet at rest"
+    )
+    moving_shift_ratio: float = Field(
+        default=0.15,
+        gt=0.0,
+        le=2.0,
+        description="Centre shift within the window, as a fraction of the box diagonal, that is driving "
+        "(parking at walking pace moves a car well over this; box jitter stays under it)",
+    )
+    carry_min_s: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=60.0,
+        description="A carried object on the person at a parked car this long is loading or unloading "
+        "(passing overlaps of a bag and a person last a fraction of that)",
+    )
+    party_window_s: float = Field(
+        default=10.0,
+        ge=0.0,
+        le=120.0,
+        description="People who appear within this time of an owner, near them, arrived together (doors of one car "
+        "open within seconds)",
+    )
+    party_reach_ratio: float = Field(
+        default=2.5,
+        ge=0.0,
+        le=20.0,
+        description="... within this many person heights of where the owner appeared (the other side of a car "
+        "is one car width, about 1.1 body heights, away)",
+    )
+    forget_s: float = Field(
+        default=600.0,
+        gt=0.0,
+        le=86400.0,
+        description="People and cars unseen this long are forgotten with their evidence (a car-park visit)",
+    )

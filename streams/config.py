@@ -26,6 +26,7 @@ from detectors.config import (
     ModelConfig,
     MotionConfig,
     OpenVinoModelConfig,
+    OwnerConfig,
     TrackerConfig,
 )
 from detectors.devices.config import DeviceHealthConfig
@@ -229,6 +230,7 @@ class SiteConfig(BaseSettings):
     continuity: ContinuityConfig = Field(default_factory=ContinuityConfig)
     loitering: LoiterConfig = Field(default_factory=LoiterConfig)
     casing: CasingConfig = Field(default_factory=CasingConfig)
+    owners: OwnerConfig = Field(default_factory=OwnerConfig, description="Owner evidence (docs/owners.md)")
     risk: RiskConfig = Field(default_factory=RiskConfig, description="Risk score, severity tiers and zone schedules")
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from detectors.behaviour.incidents import EndReason, IncidentPhase, LoiterIncidentEvent
 from detectors.behaviour.vehicles import StationaryVehicles, parked_car_zones
 from detectors.config import CasingConfig, LoiterConfig
-from detectors.geometry import Box
+from detectors.geometry import Box, distance
+from detectors.incidents import EndReason, IncidentPhase, LoiterIncidentEvent
 from detectors.types import ObjectClass, TrackFrame
 
 logger = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class _Person:
     samples: deque[tuple[float, float, float, float]] = field(default_factory=deque)  # ts, foot x, foot y, height
-    near_since: dict[int, float] = field(default_factory=dict)  # car -> since when continuously in its zone
+    anchor: tuple[float, float] | None = None  # foot point where the last counted stop began
     stops: dict[int, float] = field(default_factory=dict)  # car -> latest stop time there
     last_seen: float = 0.0
     box: Box | None = None
@@ -37,8 +39,15 @@ class _Person:
 class CasingRule:
     """Casing state for one camera stream."""
 
-    def __init__(self, config: CasingConfig, zones: LoiterConfig, camera_id: str) -> None:
+    def __init__(
+        self,
+        config: CasingConfig,
+        zones: LoiterConfig,
+        camera_id: str,
+        owned: Callable[[int, int], bool] | None = None,
+    ) -> None:
         self.config = config
+        self._owned = owned or (lambda _person, _car: False)
         self.zones = zones
         self.camera_id = camera_id
         self._stream_id: str | None = None
@@ -63,9 +72,11 @@ class CasingRule:
         self._vehicles.update(frame.ts, [o for o in frame.objects if o.is_vehicle])
         size = (frame.width, frame.height)
         parked = parked_car_zones(self._vehicles, self.zones.margin_ratio, self.zones.parking_area, size)
+        bags = [o.box for o in frame.objects if o.cls is ObjectClass.BAG]
         for person in frame.objects:
             if person.cls is ObjectClass.PERSON:
-                events += self._observe(frame, person.track_id, person.box, parked)
+                carrying = any(person.box.intersection(bag) > 0 for bag in bags)
+                events += self._observe(frame, person.track_id, person.box, parked, carrying)
         events += self._end_absent(frame.ts)
         return events
 
@@ -79,7 +90,7 @@ class CasingRule:
         return events
 
     def _observe(
-        self, frame: TrackFrame, pid: int, box: Box, parked: list[tuple[int, Box, Box]]
+        self, frame: TrackFrame, pid: int, box: Box, parked: list[tuple[int, Box, Box]], carrying: bool
     ) -> list[LoiterIncidentEvent]:
         person = self._people.setdefault(pid, _Person())
         ts = frame.ts
@@ -88,14 +99,19 @@ class CasingRule:
         while person.samples and person.samples[0][0] < ts - self.config.min_stop_s - 1.0:
             person.samples.popleft()
         person.last_seen, person.box, person.frame_seq = ts, box, frame.seq
-        # the one car the person is at: the nearest whose zone holds the foot point (between two parked cars,
-        # standing still is a stop at one of them, not at both)
-        near = sorted((vbox.gap_to(foot), vid, vbox) for vid, vbox, zone in parked if zone.contains(foot))
-        person.near_since = {vid: person.near_since.get(vid, ts) for _, vid, _ in near[:1]}
-        for vid, since in person.near_since.items():
-            if ts - since >= self.config.min_stop_s and self._still(person, ts):
-                person.stops[vid] = ts
-                person.last_car, person.last_car_box = vid, near[0][2]
+        # A stop belongs to the one car nearest where it began, for its whole length (standing still between two
+        # overlapping car boxes is one stop, not one at each as the nearer one flips), and a stop counts only after
+        # a real walk from the last one. Cars the camera saw the person belong to, and stops while carrying
+        # something (loading), are not what casing looks like.
+        walked = person.anchor is None or distance(foot, person.anchor) >= self.config.min_walk_ratio * box.height
+        if walked and not carrying and self._still(person, ts):
+            near = sorted((vbox.gap_to(foot), vid, vbox) for vid, vbox, zone in parked if zone.contains(foot))
+            if near:
+                person.anchor = foot
+                _, vid, vbox = near[0]
+                if not self._owned(pid, vid):
+                    person.stops[vid] = ts
+                    person.last_car, person.last_car_box = vid, vbox
         horizon = ts - self.config.window_s
         person.stops = {vid: at for vid, at in person.stops.items() if at >= horizon}
         if len(person.stops) < self.config.min_cars or len(person.stops) <= person.reported_cars:

@@ -49,6 +49,13 @@ class RiskConfig(StrictModel):
     left_with_car_points: int = Field(
         default=-40, ge=-200, le=0, description="The person left as the car drove off: they got in (owner-like)"
     )
+    owner_points: int = Field(
+        default=-60,
+        ge=-200,
+        le=0,
+        description="The camera saw the person belong to this car (got out of it, loaded it, arrived with its "
+        "driver): the longest stay (45 + 40) ends green, never pushed; a linked red-tier entry still makes it red",
+    )
     schedules: tuple[ScheduleWindow, ...] = Field(
         default=(ScheduleWindow(name="night hours", start=time(23, 0), end=time(5, 0), add=15),),
         description="Site-wide hours that add points; cameras[].schedules replaces them for one camera",
@@ -78,6 +85,7 @@ class IncidentFacts:
     left_with_car: bool = False  # the incident ended because the car drove off
     hand_at_door_s: float = 0.0  # pose evidence
     hand_min_s: float = 1.0
+    owner_evidence: tuple[str, ...] = ()  # what the camera saw of the person belonging to this car
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,8 @@ def assess(
         parts.append((config.resident_points, "a resident came in just before (owner-like)"))
     if facts.left_with_car and config.left_with_car_points:
         parts.append((config.left_with_car_points, "left as the car drove off (owner-like)"))
+    if facts.owner_evidence and config.owner_points:
+        parts += [(config.owner_points, f"owner: {why}") for why in facts.owner_evidence[:1]]
     score = max(0, sum(points for points, _ in parts))
     reasons = tuple(f"{points:+d} {reason}" for points, reason in parts)
     return RiskAssessment(score, config.tier(score), reasons)

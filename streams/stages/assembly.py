@@ -63,6 +63,7 @@ def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEve
         message="",
         vehicles_visited=incident.vehicles_visited,
         hand_at_door_s=incident.hand_at_door_s,
+        owner_evidence=incident.owner_evidence,
     )
     return alert.model_copy(update={"message": alert_message(alert)})
 
@@ -140,6 +141,7 @@ def risk_scored(alert: AlertEvent, config: SiteConfig) -> AlertEvent:
         left_with_car=alert.end_reason == "vehicle_moved",
         hand_at_door_s=alert.hand_at_door_s,
         hand_min_s=loiter.hand_min_s,
+        owner_evidence=alert.owner_evidence,
     )
     zone = zone_of(alert, camera)
     schedules = camera.schedules if camera is not None else None

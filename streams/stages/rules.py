@@ -13,6 +13,7 @@ from alerts.models import AlertEvent, StreamEnd
 from detectors.behaviour.casing import CasingRule
 from detectors.behaviour.continuity import PersonContinuity, VehicleContinuity
 from detectors.behaviour.loitering import LoiterRule
+from detectors.owners import OwnerEvidence, with_owner_evidence
 from detectors.types import TrackFrame
 from streams.config import SiteConfig
 from streams.stages.assembly import DoorLinks, alert_from_incident, assemble
@@ -35,6 +36,7 @@ class _CameraRules:
     people: PersonContinuity
     loitering: LoiterRule
     casing: CasingRule
+    owners: OwnerEvidence
     stream_id: str = ""
     last_seq: int = -1
 
@@ -63,17 +65,23 @@ class RuleStage:
         camera = self._cameras.get(frame.camera_id)
         if camera is None:
             loiter = self.config.loiter_for(frame.camera_id)
+            owners = OwnerEvidence(self.config.owners)
             camera = self._cameras[frame.camera_id] = _CameraRules(
                 VehicleContinuity(self.config.continuity),
                 PersonContinuity(self.config.continuity),
                 LoiterRule(loiter, frame.camera_id),
-                CasingRule(self.config.casing, loiter, frame.camera_id),
+                CasingRule(self.config.casing, loiter, frame.camera_id, owners.owns),
+                owners,
             )
         if frame.stream_id == camera.stream_id and frame.seq <= camera.last_seq:
             raise DuplicateRecord(f"{frame.camera_id}/{frame.stream_id} track frame {frame.seq} seen")
         camera.stream_id, camera.last_seq = frame.stream_id, frame.seq
         resolved = camera.people.resolve(camera.vehicles.resolve(frame))
-        incidents = camera.loitering.process(resolved) + camera.casing.process(resolved)
+        camera.owners.update(resolved)
+        incidents = [
+            with_owner_evidence(incident, camera.owners)
+            for incident in camera.loitering.process(resolved) + camera.casing.process(resolved)
+        ]
         out: list[AlertEvent | StreamEnd] = [alert_from_incident(self.config.site_id, i) for i in incidents]
         if frame.end_of_stream:
             out.append(StreamEnd(camera_id=frame.camera_id, stream_id=frame.stream_id, ts=frame.ts))
