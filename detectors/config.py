@@ -253,12 +253,12 @@ class CasingConfig(StrictModel):
         default=30.0, gt=0.0, le=3600.0, description="The incident ends once the person is unseen this long"
     )
     min_walk_ratio: float = Field(
-        default=1.0,
+        default=1.5,
         ge=0.0,
         le=10.0,
         description="A stop at another car counts only after the foot point has moved this many of the person's "
-        "heights from the last stop (a real walk: neighbouring bays are 2.4-2.5 m apart, a body height is about "
-        "1.7 m; leaning between two touching car boxes moves a fraction of it)",
+        "heights from the last stop (a real walk to another car: neighbouring bays are 2.4-2.5 m apart, about 1.5 "
+        "body heights of 1.7 m; shuffling at one car or between two touching car boxes moves less)",
     )
 
 

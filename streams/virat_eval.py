@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 class ClipScore:
     clip: str
     minutes: float
-    alerts: int = 0
+    alerts: int = 0  # pushed to the officer: yellow or red at some step
+    green: int = 0  # kept in the log only (green is never pushed)
     red: int = 0
     casing: int = 0
     on_owners: int = 0
@@ -94,6 +95,11 @@ def score_clip(config: SiteConfig, objects_path: Path, fps: float = 30.0, slack_
     by_id: dict[int, Person] = {oid: p for p in people for oid in p.ids}
     for alert in alerts:
         event = alert.start
+        who = "owner" if _owner(event, people, by_id, owners) else "other"
+        result.messages.append(f"{clip}: [{alert.worst.value}, {who}] {event.message} | {'; '.join(alert.reasons)}")
+        if alert.worst is Severity.GREEN:
+            result.green += 1
+            continue
         result.alerts += 1
         result.red += alert.worst is Severity.RED
         result.casing += event.rule == "casing"
@@ -101,11 +107,13 @@ def score_clip(config: SiteConfig, objects_path: Path, fps: float = 30.0, slack_
         owner = person is not None and any(person is o for o in owners)
         result.on_owners += owner
         result.on_unexplained += not owner and any(_explains(event, s, person, by_id, fps, slack_s) for s in stays)
-        who = "owner" if owner else "other"
-        result.messages.append(f"{clip}: [{alert.worst.value}, {who}] {event.message} | {'; '.join(alert.reasons)}")
     for stay in stays:
         person = by_id[stay.person]
-        hit = any(_explains(a.start, stay, _person_of(a.start, people), by_id, fps, slack_s) for a in alerts)
+        hit = any(
+            _explains(a.start, stay, _person_of(a.start, people), by_id, fps, slack_s)
+            for a in alerts
+            if a.worst is not Severity.GREEN
+        )
         if any(person is o for o in owners):
             result.owner_stays += 1
             result.owner_alerted += hit
@@ -113,6 +121,11 @@ def score_clip(config: SiteConfig, objects_path: Path, fps: float = 30.0, slack_
             result.other_stays += 1
             result.other_alerted += hit
     return result
+
+
+def _owner(alert: AlertEvent, people: list[Person], by_id: dict[int, Person], owners: list[Person]) -> bool:
+    person = _person_of(alert, people) or by_id.get(alert.person_track_id)
+    return person is not None and any(person is o for o in owners)
 
 
 def _person_of(alert: AlertEvent, people: list[Person]) -> Person | None:
@@ -147,7 +160,7 @@ def evaluate_dir(config: SiteConfig, directory: Path, fps: float = 30.0, slack_s
 def total(scores: list[ClipScore]) -> ClipScore:
     out = ClipScore("all", sum(s.minutes for s in scores))
     for s in scores:
-        for name in ("alerts", "red", "casing", "on_owners", "on_unexplained", "owner_stays", "owner_alerted"):
+        for name in ("alerts", "green", "red", "casing", "on_owners", "on_unexplained", "owner_stays", "owner_alerted"):
             setattr(out, name, getattr(out, name) + getattr(s, name))
         for name in ("other_stays", "other_alerted", "skipped_lines"):
             setattr(out, name, getattr(out, name) + getattr(s, name))
@@ -158,8 +171,8 @@ def total(scores: list[ClipScore]) -> ClipScore:
 def report(scores: list[ClipScore], verbose: bool = False) -> str:
     lines = [
         "| clip | min | alerts | per cam-hour | red | casing | on owners | on unexplained stays "
-        "| owner stays alerted | unexplained stays alerted | lines skipped |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| owner stays alerted | unexplained stays alerted | green, log only | lines skipped |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in [*scores, total(scores)]:
         row = [
@@ -173,6 +186,7 @@ def report(scores: list[ClipScore], verbose: bool = False) -> str:
             s.on_unexplained,
             f"{s.owner_alerted}/{s.owner_stays}",
             f"{s.other_alerted}/{s.other_stays}",
+            s.green,
             s.skipped_lines,
         ]
         lines.append("| " + " | ".join(str(v) for v in row) + " |")

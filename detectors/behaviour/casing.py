@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 @dataclass
 class _Person:
     samples: deque[tuple[float, float, float, float]] = field(default_factory=deque)  # ts, foot x, foot y, height
-    anchor: tuple[float, float] | None = None  # foot point where the last counted stop began
+    near_since: dict[int, float] = field(default_factory=dict)  # car -> since when continuously nearest
+    anchor: tuple[float, float] | None = None  # foot point of the last counted stop
     stops: dict[int, float] = field(default_factory=dict)  # car -> latest stop time there
     last_seen: float = 0.0
     box: Box | None = None
@@ -103,15 +104,15 @@ class CasingRule:
         # overlapping car boxes is one stop, not one at each as the nearer one flips), and a stop counts only after
         # a real walk from the last one. Cars the camera saw the person belong to, and stops while carrying
         # something (loading), are not what casing looks like.
+        near = sorted((vbox.gap_to(foot), vid, vbox) for vid, vbox, zone in parked if zone.contains(foot))
+        person.near_since = {vid: person.near_since.get(vid, ts) for _, vid, _ in near[:1]}
         walked = person.anchor is None or distance(foot, person.anchor) >= self.config.min_walk_ratio * box.height
-        if walked and not carrying and self._still(person, ts):
-            near = sorted((vbox.gap_to(foot), vid, vbox) for vid, vbox, zone in parked if zone.contains(foot))
-            if near:
+        for vid, since in person.near_since.items():
+            if walked and not carrying and ts - since >= self.config.min_stop_s and self._still(person, ts):
                 person.anchor = foot
-                _, vid, vbox = near[0]
                 if not self._owned(pid, vid):
                     person.stops[vid] = ts
-                    person.last_car, person.last_car_box = vid, vbox
+                    person.last_car, person.last_car_box = vid, near[0][2]
         horizon = ts - self.config.window_s
         person.stops = {vid: at for vid, at in person.stops.items() if at >= horizon}
         if len(person.stops) < self.config.min_cars or len(person.stops) <= person.reported_cars:
