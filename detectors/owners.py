@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from detectors.config import OwnerConfig
 from detectors.geometry import Box, distance
 from detectors.incidents import LoiterIncidentEvent
-from detectors.types import ObjectClass, TrackFrame
+from detectors.types import ObjectClass, TrackedObject, TrackFrame
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,10 @@ class OwnerEvidence:
         self._last_ts = ts
         for vehicle in (o for o in frame.objects if o.is_vehicle):
             self._see_car(vehicle.track_id, vehicle.box, ts)
-        bags = [o.box for o in frame.objects if o.cls is ObjectClass.BAG]
-        for person in (o for o in frame.objects if o.cls is ObjectClass.PERSON):
-            self._see_person(person.track_id, person.box, ts, bags, dt)
+        people = [o for o in frame.objects if o.cls is ObjectClass.PERSON]
+        carriers = _carriers(people, [o.box for o in frame.objects if o.cls is ObjectClass.BAG])
+        for person in people:
+            self._see_person(person.track_id, person.box, ts, person.track_id in carriers, dt)
         forget = ts - self.config.forget_s
         self._cars = {vid: car for vid, car in self._cars.items() if car.samples and car.samples[-1][0] >= forget}
         gone = [pid for pid, p in self._people.items() if p.last_ts < forget]
@@ -101,16 +102,14 @@ class OwnerEvidence:
         if distance(oldest, box.center()) > self.config.moving_shift_ratio * box.diagonal:
             car.last_moved = ts
 
-    def _see_person(self, pid: int, box: Box, ts: float, bags: list[Box], dt: float) -> None:
+    def _see_person(self, pid: int, box: Box, ts: float, carrying: bool, dt: float) -> None:
         foot = box.foot_point()
         person = self._people.get(pid)
         if person is None:
             person = self._people[pid] = _Person(ts, foot, box.height, ts)
             self._arrived(pid, person)
         person.last_ts = ts
-        if not bags or dt <= 0.0:
-            return
-        if not any(box.intersection(bag) > 0 for bag in bags):  # held, wheeled or on the back
+        if not carrying or dt <= 0.0:
             return
         reach = self.config.car_reach_ratio * box.height
         for vid, car in self._cars.items():
@@ -151,6 +150,17 @@ class OwnerEvidence:
             and abs(other.first_ts - me.first_ts) <= self.config.party_window_s
             and distance(other.first_foot, me.first_foot) <= reach
         ]
+
+
+def _carriers(people: list[TrackedObject], bags: list[Box]) -> set[int]:
+    """Who carries each object: the person whose box overlaps it most (held, wheeled or on the back), not
+    everyone standing beside the carrier."""
+    carriers = set()
+    for bag in bags:
+        best = max(((p.box.intersection(bag), p.track_id) for p in people), default=(0.0, -1))
+        if best[0] > 0:
+            carriers.add(best[1])
+    return carriers
 
 
 def with_owner_evidence(incident: LoiterIncidentEvent, owners: OwnerEvidence) -> LoiterIncidentEvent:
