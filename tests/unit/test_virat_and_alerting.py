@@ -28,7 +28,8 @@ def test_virat_malformed_line_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.txt"
     path.write_text("1 3 10 100 200 20 50 1\n1 2 3\n")
     with pytest.raises(ViratFormatError, match=r"bad.txt:2: expected 8 fields"):
-        list(virat_track_frames(path, "cam", fps=30))
+        list(virat_track_frames(path, "cam", fps=30, strict=True))
+    assert len(list(virat_track_frames(path, "cam", fps=30))) == 1, "by default the line is skipped and counted"
 
 
 def _incident(phase: IncidentPhase, ts: float) -> LoiterIncidentEvent:
