@@ -15,7 +15,6 @@ from detectors.behaviour.incidents import EndReason, IncidentPhase, LoiterIncide
 from detectors.behaviour.vehicles import StationaryVehicles, parked_car_zones
 from detectors.config import CasingConfig, LoiterConfig
 from detectors.geometry import Box, distance
-from detectors.incidents import EndReason, IncidentPhase, LoiterIncidentEvent
 from detectors.types import ObjectClass, TrackFrame
 
 logger = logging.getLogger(__name__)

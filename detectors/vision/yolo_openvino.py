@@ -22,9 +22,9 @@ import numpy as np
 from detectors.config import OpenVinoModelConfig
 from detectors.types import Detection
 from detectors.vision.backend import (
-    COCO_IDS,
     LETTERBOX_GREY,
     ModelLoadError,
+    coco_ids_of,
     detections_from_arrays,
     resolve_model_path,
 )

@@ -11,7 +11,7 @@ import numpy as np
 
 from detectors.config import UltralyticsModelConfig
 from detectors.types import Detection
-from detectors.vision.backend import COCO_IDS, ModelLoadError, detections_from_arrays, resolve_model_path
+from detectors.vision.backend import ModelLoadError, coco_ids_of, detections_from_arrays, resolve_model_path
 
 logger = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from streams.app import WORKER_ROLES, Role
 from streams.cli.common import access_events_option, config_option, load_site_config, parse_time, run_cli
 from streams.config import CameraConfig, SiteConfig
 from streams.evaluation.virat import ViratFormatError, read_virat_objects, virat_track_frames
+from streams.evaluation.virat_labels import read_virat_events, write_labels
 from streams.ingest import SourceError, estimate_sampled_frames, open_capture
 from streams.kafka.security import aiokafka_options
 from streams.records import encode_model
@@ -23,7 +24,6 @@ from streams.replay import Replayer, ReplayResult, export_snapshots, replay_stre
 from streams.runtime import WorkerRuntime, kafka_bootstrap
 from streams.sources import first_camera_id, track_records, video_records
 from streams.topics import TopicNames
-from streams.evaluation.virat_labels import read_virat_events, write_labels
 
 
 @dataclass(frozen=True)

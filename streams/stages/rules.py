@@ -13,7 +13,7 @@ from alerts.models import AlertEvent, StreamEnd
 from detectors.behaviour.casing import CasingRule
 from detectors.behaviour.continuity import PersonContinuity, VehicleContinuity
 from detectors.behaviour.loitering import LoiterRule
-from detectors.owners import OwnerEvidence, with_owner_evidence
+from detectors.behaviour.owners import OwnerEvidence, with_owner_evidence
 from detectors.types import TrackFrame
 from streams.config import SiteConfig
 from streams.stages.assembly import DoorLinks, alert_from_incident, assemble

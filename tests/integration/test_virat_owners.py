@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from streams.config import SiteConfig
-from streams.virat_eval import evaluate_dir, total
+from streams.evaluation.virat_eval import evaluate_dir, total
 
 VIRAT = Path(__file__).resolve().parents[2].parent / "shared" / "virat"
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from detectors.casing import CasingRule
+from detectors.behaviour.casing import CasingRule
+from detectors.behaviour.incidents import IncidentPhase
+from detectors.behaviour.owners import OwnerEvidence
 from detectors.config import CasingConfig, LoiterConfig, OwnerConfig
 from detectors.geometry import Box
-from detectors.incidents import IncidentPhase
-from detectors.owners import OwnerEvidence
 from detectors.types import ObjectClass, TrackedObject
-from streams.virat import ViratFormatError, read_virat_objects
+from streams.evaluation.virat import ViratFormatError, read_virat_objects
 from tests.builders import CAR_BOX, SceneBuilder, car, person_at
 
 OTHER_CAR = Box(x1=800, y1=300, x2=1000, y2=400)
@@ -100,7 +100,7 @@ def test_owner_evidence(
 
 def test_owner_evidence_turns_a_long_stay_green() -> None:
     from streams.config import CameraConfig, SiteConfig
-    from streams.rule_stage import RuleStage
+    from streams.stages.rules import RuleStage
 
     scene = SceneBuilder()
     driver(scene)

@@ -15,9 +15,9 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 
+from detectors.behaviour.incidents import LoiterIncidentEvent
 from detectors.config import OwnerConfig
 from detectors.geometry import Box, distance
-from detectors.incidents import LoiterIncidentEvent
 from detectors.types import ObjectClass, TrackedObject, TrackFrame
 
 logger = logging.getLogger(__name__)

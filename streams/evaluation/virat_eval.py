@@ -17,10 +17,10 @@ from alerts.models import AlertEvent, AlertPhase, Severity
 from detectors.geometry import Box
 from detectors.types import TrackFrame
 from streams.config import CameraConfig, SiteConfig
-from streams.rule_stage import RuleStage
-from streams.virat import frame_size_of, read_virat_objects, virat_track_frames
-from streams.virat_labels import VEHICLE_EVENTS, read_virat_events
-from streams.virat_stays import Person, Stay, label_stays
+from streams.evaluation.virat import frame_size_of, read_virat_objects, virat_track_frames
+from streams.evaluation.virat_labels import VEHICLE_EVENTS, read_virat_events
+from streams.evaluation.virat_stays import Person, Stay, label_stays
+from streams.stages.rules import RuleStage
 
 logger = logging.getLogger(__name__)
 
