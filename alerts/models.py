@@ -74,6 +74,9 @@ class AlertEvent(AlertBase):
     zone: str | None = Field(default=None, description="The camera's area as officers name it (cameras[].zone)")
     vehicles_visited: tuple[int, ...] = Field(default=(), description="Casing: the parked cars stopped at, in order")
     hand_at_door_s: float = Field(default=0.0, ge=0.0, description="Pose evidence: time a wrist was at a door")
+    group_track_ids: tuple[int, ...] = Field(
+        default=(), description="A group at one car (one incident): every person in it, the lead first; empty alone"
+    )
     owner_evidence: tuple[str, ...] = Field(
         default=(), description="What the camera saw of the person belonging to this car: an owner, not a suspect"
     )

@@ -45,6 +45,9 @@ class LoiterIncidentEvent(BaseModel):
     end_reason: EndReason | None = None
     vehicles_visited: tuple[int, ...] = Field(default=(), description="Casing: the parked cars stopped at, in order")
     hand_at_door_s: float = Field(default=0.0, ge=0.0, description="Time a wrist was at the car's door height")
+    group_track_ids: tuple[int, ...] = Field(
+        default=(), description="A group at one car (one incident): every person in it, the lead first; empty alone"
+    )
     owner_evidence: tuple[str, ...] = Field(
         default=(), description="What the camera saw of the person belonging to this car (detectors/owners.py)"
     )

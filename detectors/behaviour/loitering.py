@@ -1,6 +1,12 @@
 """Rule v1: a person whose foot point stays near a parked car for the dwell threshold raises one incident.
 
 Runs on event time only (frame capture timestamps), so a replay at any speed yields the same events.
+
+One alert per incident: people who stay at the same parked car at overlapping times are one incident (a group at
+a car). A later person whose stay passes the threshold while the car already has an open alert joins it (an
+update step listing the whole group) instead of raising a second alert; the alert ends when the last member
+has gone. A group shares one standing at the car: a stranger beside the car's owner (`owns`, the camera's owner
+evidence) is not the owner's group, so the owner's stay stays green and the stranger's is an alert of its own.
 """
 
 from __future__ import annotations
@@ -8,7 +14,8 @@ from __future__ import annotations
 import logging
 import statistics
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from detectors.behaviour.incidents import EndReason, IncidentPhase, LoiterIncidentEvent
 from detectors.behaviour.vehicles import StationaryVehicles, parked_car_zones
@@ -37,14 +44,17 @@ class _Stay:
     hand_s: float = 0.0  # time a wrist was seen at the car's door height (pose evidence)
     last_look: float | None = None
     hand_reported: bool = False
+    joined_to: tuple[int, int] | None = None  # the open stay whose alert this one joined (a group at the car)
+    members: list[int] = field(default_factory=list)  # an alerted stay's group: person ids, this one first
 
 
 class LoiterRule:
     """Loitering-at-car state for one camera stream."""
 
-    def __init__(self, config: LoiterConfig, camera_id: str) -> None:
+    def __init__(self, config: LoiterConfig, camera_id: str, owns: Callable[[int, int], bool] | None = None) -> None:
         self.config = config
         self.camera_id = camera_id
+        self._owns = owns or (lambda person_id, car_id: False)
         self._stream_id: str | None = None
         self._last_ts: float | None = None
         self._frame_size = (1, 1)
@@ -94,8 +104,8 @@ class LoiterRule:
         """End every open incident: the stream is over (replay end, camera removed)."""
         events = []
         for stay in self._stays.values():
-            if stay.alerted and stay.ended_at is None:
-                events.append(self._event(stay, IncidentPhase.END, stay.last_near, EndReason.STREAM_ENDED))
+            if stay.alerted and stay.ended_at is None and stay.joined_to is None:
+                events.append(self._event(stay, IncidentPhase.END, self._group_last_near(stay), EndReason.STREAM_ENDED))
         self._stays.clear()
         return events
 
@@ -139,9 +149,15 @@ class LoiterRule:
         stay.last_near = frame.ts
         stay.person_box, stay.vehicle_box, stay.frame_seq = person_box, vehicle_box, frame.seq
         self._look_at_hands(stay, person, vehicle_box, frame.ts)
+        if stay.joined_to is not None:
+            return self._group_step(stay, frame.ts, resumed)
 
         if not stay.alerted and stay.dwell >= self.config.dwell_s and not self._has_open_alert(pid):
+            lead = self._open_alert_at(vid, pid)
+            if lead is not None:
+                return self._join(stay, lead, frame.ts)
             stay.alerted = True
+            stay.members = [pid]
             stay.emitted_dwell = stay.dwell
             stay.hand_reported = stay.hand_s >= self.config.hand_min_s  # already in the start's evidence
             return [self._event(stay, IncidentPhase.START, frame.ts)]
@@ -153,6 +169,58 @@ class LoiterRule:
             stay.emitted_dwell = stay.dwell
             return [self._event(stay, IncidentPhase.UPDATE, frame.ts)]
         return []
+
+    def _open_alert_at(self, vid: int, pid: int) -> _Stay | None:
+        """The open alert another person of the same standing (both owners of the car, or neither) leads at this
+        car, if any: a later stay there joins it."""
+        mine = self._owns(pid, vid)
+        return next(
+            (
+                s
+                for s in self._stays.values()
+                if s.vehicle_id == vid
+                and s.person_id != pid
+                and s.alerted
+                and s.ended_at is None
+                and s.joined_to is None
+                and self._owns(s.person_id, vid) == mine
+            ),
+            None,
+        )
+
+    def _join(self, stay: _Stay, lead: _Stay, ts: float) -> list[LoiterIncidentEvent]:
+        """A second person at a car with an open alert: the same incident, an update naming the whole group."""
+        stay.alerted = True
+        stay.joined_to = (lead.person_id, lead.vehicle_id)
+        if stay.person_id not in lead.members:
+            lead.members.append(stay.person_id)
+        lead.emitted_dwell = lead.dwell
+        return [self._event(lead, IncidentPhase.UPDATE, ts)]
+
+    def _group_step(self, stay: _Stay, ts: float, resumed: bool) -> list[LoiterIncidentEvent]:
+        """A group member's stay speaks through the lead's alert; alone again if that alert is gone."""
+        lead = self._stays.get(stay.joined_to) if stay.joined_to is not None else None
+        if lead is None or not lead.alerted:
+            stay.joined_to, stay.alerted = None, False  # the lead's incident is over: a stay of its own from now
+            return []
+        if resumed and lead.ended_at is None:
+            lead.emitted_dwell = lead.dwell
+            return [self._event(lead, IncidentPhase.UPDATE, ts)]
+        return []
+
+    def _group_present(self, lead: _Stay) -> float | None:
+        """The latest time a member who joined the lead's alert was at the car, while any is still there."""
+        times = [
+            s.last_near
+            for s in self._stays.values()
+            if s.joined_to == (lead.person_id, lead.vehicle_id) and s.ended_at is None
+        ]
+        return max(times) if times else None
+
+    def _group_last_near(self, lead: _Stay) -> float:
+        """When the lead's group was last at the car: the lead's own time, or a member's who stayed on."""
+        key = (lead.person_id, lead.vehicle_id)
+        return max([lead.last_near, *(s.last_near for s in self._stays.values() if s.joined_to == key)])
 
     def _look_at_hands(self, stay: _Stay, person: TrackedObject, car: Box, ts: float) -> None:
         """Pose evidence: time with a wrist inside the car's door band (between two looks, at most a second)."""
@@ -182,9 +250,17 @@ class LoiterRule:
             gone = ts - stay.last_near > self.config.gap_tolerance_s
             if not (moved or gone):
                 continue
+            if stay.joined_to is not None and not moved:
+                stay.ended_at = ts  # the group's alert ends with its last member, through the lead
+                continue
+            if not moved and stay.alerted and self._group_present(stay) is not None:
+                continue  # the lead left, others of the group are still at the car: the incident goes on
+            if stay.joined_to is not None:
+                del self._stays[key]  # the car drove off: the lead's alert ends for the whole group
+                continue
             if stay.alerted:
                 reason = EndReason.VEHICLE_MOVED if moved else EndReason.LEFT
-                events.append(self._event(stay, IncidentPhase.END, stay.last_near, reason))
+                events.append(self._event(stay, IncidentPhase.END, self._group_last_near(stay), reason))
                 stay.ended_at = ts
                 if moved:
                     del self._stays[key]  # a car that drove off cannot be returned to
@@ -212,4 +288,5 @@ class LoiterRule:
             frame_height=height,
             end_reason=reason,
             hand_at_door_s=round(stay.hand_s, 3),
+            group_track_ids=tuple(stay.members) if len(stay.members) > 1 else (),
         )

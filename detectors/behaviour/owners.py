@@ -164,8 +164,16 @@ def _carriers(people: list[TrackedObject], bags: list[Box]) -> set[int]:
 
 
 def with_owner_evidence(incident: LoiterIncidentEvent, owners: OwnerEvidence) -> LoiterIncidentEvent:
-    """A stay at a car with what the camera saw of the person belonging to it (casing counts no owned car)."""
+    """A stay at a car with what the camera saw of the person belonging to it (casing counts no owned car).
+
+    A group at one car is owners only when every member is: by their own evidence for that car, or by arriving
+    together with someone who has it (`evidence` gives the party's). A stranger beside an owner is not covered, so a
+    thief next to a lookout, or someone at a car whose owner stands there, keeps the group's alert pushed."""
     if incident.rule != "loitering":
         return incident
-    evidence = owners.evidence(incident.person_track_id, incident.vehicle_track_id)
-    return incident.model_copy(update={"owner_evidence": evidence}) if evidence else incident
+    members = incident.group_track_ids or (incident.person_track_id,)
+    each = [owners.evidence(pid, incident.vehicle_track_id) for pid in members]
+    if not all(each):
+        return incident
+    evidence = tuple(dict.fromkeys(why for reasons in each for why in reasons))
+    return incident.model_copy(update={"owner_evidence": evidence})

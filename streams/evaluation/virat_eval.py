@@ -4,6 +4,8 @@ Nobody in these clips cases a car, so every alert is either on an owner (a perso
 unloading, trunk, getting-in or getting-out event) or on someone who stands at a car with no such event. Stays
 are labelled by `streams.virat_stays` (code that shares nothing with the rules); an alert explains a stay when it
 is on one of that person's annotation ids and starts during the stay (or within `slack_s` after it).
+A group alert (people at one car at overlapping times, one incident) is on every person it lists: each of them
+counts as alerted, so one alert for a group neither hides a stay nor counts twice as an alert.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class _Alert:
     start: AlertEvent
     worst: Severity
     reasons: tuple[str, ...]
+    last_ts: float = 0.0  # event time of its latest step
+    members: set[int] = field(default_factory=set)  # track ids of everyone in its group (group_track_ids)
 
 
 def run_rules(config: SiteConfig, frames: Iterable[TrackFrame]) -> list[_Alert]:
@@ -71,9 +75,12 @@ def run_rules(config: SiteConfig, frames: Iterable[TrackFrame]) -> list[_Alert]:
                 continue
             seen = alerts.get(out.alert_id)
             if seen is None and out.phase is AlertPhase.START:
-                alerts[out.alert_id] = _Alert(out, out.severity, out.risk_reasons)
+                seen = alerts[out.alert_id] = _Alert(out, out.severity, out.risk_reasons)
             elif seen is not None and rank[out.severity] > rank[seen.worst]:
                 seen.worst, seen.reasons = out.severity, out.risk_reasons
+            if seen is not None:
+                seen.last_ts = max(seen.last_ts, out.ts)
+                seen.members |= set(out.group_track_ids)
     if stage is not None and last is not None:
         end = last.model_copy(update={"seq": last.seq + 1, "objects": [], "end_of_stream": True})
         stage.process(end)
@@ -95,25 +102,24 @@ def score_clip(config: SiteConfig, objects_path: Path, fps: float = 30.0, slack_
     by_id: dict[int, Person] = {oid: p for p in people for oid in p.ids}
     for alert in alerts:
         event = alert.start
-        who = "owner" if _owner(event, people, by_id, owners) else "other"
-        result.messages.append(f"{clip}: [{alert.worst.value}, {who}] {event.message} | {'; '.join(alert.reasons)}")
+        group = [by_id.get(pid) for pid in sorted(alert.members - {event.person_track_id})]
+        all_owners = _owner(event, people, by_id, owners) and all(any(p is o for o in owners) for p in group)
+        who = "owner" if all_owners else "other"
+        names = f" group {sorted(alert.members)}" if alert.members else ""
+        result.messages.append(
+            f"{clip}: [{alert.worst.value}, {who}{names}] {event.message} | {'; '.join(alert.reasons)}"
+        )
         if alert.worst is Severity.GREEN:
             result.green += 1
             continue
         result.alerts += 1
         result.red += alert.worst is Severity.RED
         result.casing += event.rule == "casing"
-        person = _person_of(event, people) or by_id.get(event.person_track_id)
-        owner = person is not None and any(person is o for o in owners)
-        result.on_owners += owner
-        result.on_unexplained += not owner and any(_explains(event, s, person, by_id, fps, slack_s) for s in stays)
+        result.on_owners += all_owners
+        result.on_unexplained += not all_owners and any(_explains(alert, s, people, by_id, fps, slack_s) for s in stays)
     for stay in stays:
         person = by_id[stay.person]
-        hit = any(
-            _explains(a.start, stay, _person_of(a.start, people), by_id, fps, slack_s)
-            for a in alerts
-            if a.worst is not Severity.GREEN
-        )
+        hit = any(_explains(a, stay, people, by_id, fps, slack_s) for a in alerts if a.worst is not Severity.GREEN)
         if any(person is o for o in owners):
             result.owner_stays += 1
             result.owner_alerted += hit
@@ -138,12 +144,17 @@ def _person_of(alert: AlertEvent, people: list[Person]) -> Person | None:
 
 
 def _explains(
-    alert: AlertEvent, stay: Stay, person: Person | None, by_id: dict[int, Person], fps: float, slack_s: float
+    alert: _Alert, stay: Stay, people: list[Person], by_id: dict[int, Person], fps: float, slack_s: float
 ) -> bool:
-    """The alert is on the stay's person and its time at the car overlaps the stay."""
-    if person is None or person is not by_id.get(stay.person):
+    """The alert is on the stay's person (the one it shows, or one of its group) and its time at the car overlaps
+    the stay."""
+    mine = by_id.get(stay.person)
+    shown = [_person_of(alert.start, people) or by_id.get(alert.start.person_track_id)]
+    shown += [by_id.get(pid) for pid in alert.members]
+    if mine is None or not any(p is mine for p in shown):
         return False
-    return alert.started_at <= stay.end_frame / fps + slack_s and alert.ts >= stay.start_frame / fps - slack_s
+    start, end = alert.start.started_at, max(alert.last_ts, alert.start.ts)
+    return start <= stay.end_frame / fps + slack_s and end >= stay.start_frame / fps - slack_s
 
 
 def evaluate_dir(config: SiteConfig, directory: Path, fps: float = 30.0, slack_s: float = 10.0) -> list[ClipScore]:

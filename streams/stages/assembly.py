@@ -64,6 +64,7 @@ def alert_from_incident(site_id: str, incident: LoiterIncidentEvent) -> AlertEve
         vehicles_visited=incident.vehicles_visited,
         hand_at_door_s=incident.hand_at_door_s,
         owner_evidence=incident.owner_evidence,
+        group_track_ids=incident.group_track_ids,
     )
     return alert.model_copy(update={"message": alert_message(alert)})
 
@@ -82,13 +83,16 @@ def alert_message(alert: AlertEvent, timezone: str = "UTC") -> str:
 
 
 def _loiter_message(alert: AlertEvent) -> str:
+    who = f"person #{alert.person_track_id}"
+    if alert.group_track_ids:
+        who = f"group of {len(alert.group_track_ids)} ({', '.join(f'#{p}' for p in alert.group_track_ids)})"
     if alert.phase is AlertPhase.END:
         return (
-            f"Ended ({alert.end_reason or 'ended'}): person #{alert.person_track_id} stayed {alert.dwell_s:.0f} s "
+            f"Ended ({alert.end_reason or 'ended'}): {who} stayed {alert.dwell_s:.0f} s "
             f"at parked vehicle #{alert.vehicle_track_id}"
         )
     return (
-        f"Person #{alert.person_track_id} at parked vehicle #{alert.vehicle_track_id} "
+        f"{who[0].upper()}{who[1:]} at parked vehicle #{alert.vehicle_track_id} "
         f"for {alert.dwell_s:.0f} s on camera {alert.camera_id}"
     )
 

@@ -69,7 +69,7 @@ class RuleStage:
             camera = self._cameras[frame.camera_id] = _CameraRules(
                 VehicleContinuity(self.config.continuity),
                 PersonContinuity(self.config.continuity),
-                LoiterRule(loiter, frame.camera_id),
+                LoiterRule(loiter, frame.camera_id, owners.owns),
                 CasingRule(self.config.casing, loiter, frame.camera_id, owners.owns),
                 owners,
             )
