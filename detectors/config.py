@@ -180,6 +180,21 @@ class LoiterConfig(StrictModel):
     gap_tolerance_s: float = Field(
         default=4.0, ge=0.0, le=120.0, description="Absence (occlusion, missed detections) that does not end a stay"
     )
+    got_in_wait_s: float = Field(
+        default=60.0,
+        ge=0.0,
+        le=600.0,
+        description="A person whose track ends with the foot inside the car's box got in: the stay waits this long "
+        "for the car to leave (then it ends 'vehicle_moved', got in and left) before ending 'person_left'. Seatbelt, "
+        "engine, mirrors and pulling out take seconds to a minute (docs/owners.md)",
+    )
+    push_confirm_s: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=120.0,
+        description="Hold a yellow-only start this long (event time) so that a got-in-and-left ending in that time "
+        "turns it green before any phone rings; 0 sends at once (docs/owners.md says why that is the default)",
+    )
     update_interval_s: float = Field(
         default=15.0, gt=0.0, le=3600.0, description="Dwell growth between two update events of an open alert"
     )

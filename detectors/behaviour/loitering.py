@@ -44,6 +44,7 @@ class _Stay:
     hand_s: float = 0.0  # time a wrist was seen at the car's door height (pose evidence)
     last_look: float | None = None
     hand_reported: bool = False
+    inside: bool = False  # last seen with the foot inside the car's own box (at an open door, getting in)
     joined_to: tuple[int, int] | None = None  # the open stay whose alert this one joined (a group at the car)
     members: list[int] = field(default_factory=list)  # an alerted stay's group: person ids, this one first
 
@@ -95,7 +96,8 @@ class LoiterRule:
         near = self._near_pairs(frame)
         for (pid, vid), (person, vehicle_box) in near.items():
             events.extend(self._observe_near(frame, pid, vid, person, vehicle_box))
-        events.extend(self._close_absent(frame.ts, set(near)))
+        seen = {o.track_id for o in frame.objects if o.cls is ObjectClass.PERSON}
+        events.extend(self._close_absent(frame.ts, set(near), seen))
         horizon = frame.ts - max(self.config.gap_tolerance_s, self.config.reopen_within_s)
         self._scores = {pid: entry for pid, entry in self._scores.items() if entry[0] >= horizon}
         return events
@@ -148,6 +150,7 @@ class LoiterRule:
             stay.dwell += frame.ts - stay.last_near
         stay.last_near = frame.ts
         stay.person_box, stay.vehicle_box, stay.frame_seq = person_box, vehicle_box, frame.seq
+        stay.inside = vehicle_box.contains(person_box.foot_point())
         self._look_at_hands(stay, person, vehicle_box, frame.ts)
         if stay.joined_to is not None:
             return self._group_step(stay, frame.ts, resumed)
@@ -237,7 +240,17 @@ class LoiterRule:
             stay.hand_s += min(1.0, ts - stay.last_look)
         stay.last_look = ts
 
-    def _close_absent(self, ts: float, present: set[tuple[int, int]]) -> list[LoiterIncidentEvent]:
+    def _got_in(self, stay: _Stay, ts: float, seen: set[int]) -> bool:
+        """The person's track ended inside the car's box (they got in) and the car is still there: the stay waits
+        `got_in_wait_s` for the car to leave (a driver pulls out seconds to a minute after getting in)."""
+        return (
+            stay.inside
+            and stay.person_id not in seen
+            and ts - stay.last_near <= self.config.got_in_wait_s
+            and self._vehicles.is_tracked(stay.vehicle_id)
+        )
+
+    def _close_absent(self, ts: float, present: set[tuple[int, int]], seen: set[int]) -> list[LoiterIncidentEvent]:
         events = []
         for key, stay in list(self._stays.items()):
             if key in present:
@@ -247,7 +260,7 @@ class LoiterRule:
                     del self._stays[key]
                 continue
             moved = self._vehicles.is_tracked(stay.vehicle_id) and not self._vehicles.is_stationary(stay.vehicle_id)
-            gone = ts - stay.last_near > self.config.gap_tolerance_s
+            gone = ts - stay.last_near > self.config.gap_tolerance_s and not self._got_in(stay, ts, seen)
             if not (moved or gone):
                 continue
             if stay.joined_to is not None and not moved:

@@ -6,7 +6,7 @@ Free of Faust, like the detect stage, so the agents, the evaluation harness and 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from alerts.models import AlertEvent, StreamEnd
@@ -16,7 +16,8 @@ from detectors.behaviour.loitering import LoiterRule
 from detectors.behaviour.owners import OwnerEvidence, with_owner_evidence
 from detectors.types import TrackFrame
 from streams.config import SiteConfig
-from streams.stages.assembly import DoorLinks, alert_from_incident, assemble
+from streams.stages.assembly import DoorLinks, alert_from_incident, assemble, risk_scored
+from streams.stages.confirm import PushHold
 from streams.stages.detect import DuplicateRecord, check_camera
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class _CameraRules:
     loitering: LoiterRule
     casing: CasingRule
     owners: OwnerEvidence
+    hold: PushHold = field(default_factory=PushHold)
     stream_id: str = ""
     last_seq: int = -1
 
@@ -54,11 +56,19 @@ class RuleStage:
 
     def process(self, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
         """The steps this frame raises, without door links (evaluation, tests, sites without doors)."""
-        return [self._finish(out, None) for out in self._drafts(frame)]
+        return self._confirmed(frame, [self._finish(out, None) for out in self._drafts(frame)])
 
     async def process_linked(self, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
         """The steps this frame raises, each linked to the door entries before it: what the rules agent sends."""
-        return [self._finish(out, await self._links(out)) for out in self._drafts(frame)]
+        return self._confirmed(frame, [self._finish(out, await self._links(out)) for out in self._drafts(frame)])
+
+    def _confirmed(self, frame: TrackFrame, steps: list[AlertEvent | StreamEnd]) -> list[AlertEvent | StreamEnd]:
+        """The steps to send now: yellow starts wait `push_confirm_s` for a got-in-and-left ending (confirm.py)."""
+        hold_s = self.config.loiter_for(frame.camera_id).push_confirm_s
+        camera = self._cameras[frame.camera_id]
+        if not hold_s and not len(camera.hold):
+            return steps
+        return camera.hold.pass_through(steps, frame.ts, hold_s, lambda a: risk_scored(a, self.config))
 
     def _drafts(self, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
         check_camera(self.config, frame.camera_id)
