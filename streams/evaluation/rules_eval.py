@@ -4,6 +4,8 @@ Each scenario runs through a fresh `RuleStage`, the code the rules agent runs, o
 An alert start of rule R matches a label when the label expects R, the alert's person is one of the label's track
 ids, and it starts between the label's start and end (+ `slack_s`). Alerts on the scene's own people (not in any
 label) are background alerts: they are counted per hour of scene time as the false-alarm rate of normal activity.
+A person who joins another's open alert at the same car (one incident, `group_track_ids`) is alerted from the
+step that first lists them: it counts as their alert start, at that step's time.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def run_scenario(config: SiteConfig, tracks: Path, label: dict[str, Any]) -> Sce
         config = config.with_camera(CameraConfig(id=camera))
     stage = RuleStage(config)
     starts: list[AlertEvent] = []
+    listed: set[tuple[str, int]] = set()
     first = last = None
     with tracks.open("rb") as handle:
         for line in handle:
@@ -66,7 +69,19 @@ def run_scenario(config: SiteConfig, tracks: Path, label: dict[str, Any]) -> Sce
             for out in stage.process(frame):
                 if isinstance(out, AlertEvent) and out.phase is AlertPhase.START:
                     starts.append(out)
+                if isinstance(out, AlertEvent):
+                    starts += joined_starts(out, listed)
     return ScenarioResult(label, starts, (last or 0.0) - (first or 0.0))
+
+
+def joined_starts(step: AlertEvent, listed: set[tuple[str, int]]) -> list[AlertEvent]:
+    """The people this step is the first to list in its group, each as an alert start of theirs at its time."""
+    out = []
+    for pid in step.group_track_ids:
+        if pid != step.person_track_id and (step.alert_id, pid) not in listed:
+            listed.add((step.alert_id, pid))
+            out.append(step.model_copy(update={"person_track_id": pid, "started_at": step.ts}))
+    return out
 
 
 def load(directory: Path) -> list[tuple[Path, dict[str, Any]]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.models import AlertEvent
-from streams.evaluation.rules_eval import ScenarioResult, score
+from alerts.models import AlertEvent, AlertPhase
+from streams.evaluation.rules_eval import ScenarioResult, joined_starts, score
 from tests.alert_builders import alert_event
 
 T0 = 1_795_000_000.0
@@ -45,3 +45,16 @@ def test_scoring() -> None:
     assert (loitering.labelled, loitering.detected, loitering.recall) == (1, 0, 0.0)
     assert extra["negatives"] == {"alerts": 1, "scenarios": 1}
     assert extra["background"]["alerts"] == 1 and extra["background"]["hours"] == 0.5
+
+
+def test_a_person_who_joins_a_group_alert_is_alerted_from_that_step() -> None:
+    """One alert for a group at a car: the later member is alerted by the update that first lists them."""
+    lead = alert(7, "loitering", started=T0 - 100)
+    update = lead.model_copy(
+        update={"phase": AlertPhase.UPDATE, "ts": T0 + 40, "group_track_ids": (7, 930), "event_id": "u1"}
+    )
+    listed: set[tuple[str, int]] = set()
+    joined = joined_starts(lead, listed) + joined_starts(update, listed) + joined_starts(update, listed)
+    assert [(a.person_track_id, a.started_at) for a in joined] == [(930, T0 + 40)], "listed once, at the join"
+    rules, _ = score([ScenarioResult(label("dwell", ["loitering"], [930]), [lead, *joined], 120)], slack_s=10)
+    assert (rules["loitering"].detected, rules["loitering"].false_alerts) == (1, 0)
