@@ -1,5 +1,6 @@
 """Real car-park activity (../shared/virat): the rules' alerts scored against VIRAT's own events, with floors
-under the issue's targets. Fails, never skips, when the shared data is missing."""
+under the issue's targets (0 red, 0 casing, owner stays alerted <= 20 %, unexplained stays alerted >= 90 %, at most
+10 pushed alerts per camera-hour). Fails, never skips, when the shared data is missing."""
 
 from __future__ import annotations
 
@@ -18,5 +19,5 @@ def test_owners_are_not_suspects_on_real_car_park_activity() -> None:
     assert all_.red == 0 and all_.casing == 0, all_.messages
     assert all_.owner_stays >= 5 and all_.owner_alerted <= 0.2 * all_.owner_stays
     assert all_.other_stays >= 3 and all_.other_alerted >= 0.9 * all_.other_stays
-    assert all_.per_hour <= 12.0, "busy daytime activity: about 10 alerts per camera-hour at most"
+    assert all_.per_hour <= 10.0, f"busy daytime activity: at most 10 alerts per camera-hour ({all_.messages})"
     assert all_.skipped_lines > 0, "the malformed release files are imported, their bad lines counted"
