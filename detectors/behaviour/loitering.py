@@ -206,7 +206,8 @@ class LoiterRule:
         if lead is None or not lead.alerted:
             stay.joined_to, stay.alerted = None, False  # the lead's incident is over: a stay of its own from now
             return []
-        if resumed and lead.ended_at is None:
+        if resumed or lead.ended_at is not None:
+            lead.ended_at = None  # back at the car within reopen_within_s: the group's incident goes on
             lead.emitted_dwell = lead.dwell
             return [self._event(lead, IncidentPhase.UPDATE, ts)]
         return []

@@ -56,6 +56,15 @@ def lead_leaves_first(scene: SceneBuilder) -> None:
     scene.frames(15, lambda t: cars())
 
 
+def member_steps_away_and_back(scene: SceneBuilder) -> None:
+    """Both at the car; both step away for 10 s, only the second comes back: the same incident goes on."""
+    scene.frames(5, lambda t: cars())
+    scene.frames(50, lambda t: [*cars(), person_at(1, *RIGHT), *([person_at(2, *LEFT)] if t >= 5 else [])])
+    scene.frames(10, lambda t: cars())
+    scene.frames(20, lambda t: [*cars(), person_at(2, *LEFT)])
+    scene.frames(15, lambda t: cars())
+
+
 def one_after_the_other(scene: SceneBuilder) -> None:
     """Two people at the same car a long time apart: two incidents."""
     scene.frames(5, lambda t: cars())
@@ -111,6 +120,7 @@ def pushed(steps: list[AlertEvent]) -> set[str]:
         ("two strangers at one car", strangers_together, 1, 1, [(1, 2)]),
         ("a thief with a lookout is still alerted", thief_and_lookout, 1, 1, [(1, 2)]),
         ("the group lasts while any member stays", lead_leaves_first, 1, 1, [(1, 2)]),
+        ("a member back within the reopen window", member_steps_away_and_back, 1, 1, [(1, 2)]),
         ("the same car a long time apart", one_after_the_other, 2, 2, []),
         ("two people at two cars", two_cars, 2, 2, []),
         ("driver and passenger at their own car", driver_and_passenger, 1, 0, [(1, 2)]),
@@ -125,7 +135,9 @@ def test_one_alert_per_incident(
     starts = [a for a in steps if a.phase is AlertPhase.START]
     ends = [a for a in steps if a.phase is AlertPhase.END]
     assert len(starts) == alerts, name
-    assert sorted(a.alert_id for a in ends) == sorted(a.alert_id for a in starts), f"{name}: each ends once"
+    assert {a.alert_id for a in ends} == {a.alert_id for a in starts}, f"{name}: each ends"
+    last = {a.alert_id: a.phase for a in steps}
+    assert set(last.values()) == {AlertPhase.END}, f"{name}: an end is each alert's last step (reopened: again)"
     assert len(pushed(steps)) == pushed_alerts, name
     assert sorted({tuple(sorted(a.group_track_ids)) for a in steps if a.group_track_ids}) == groups, name
 
