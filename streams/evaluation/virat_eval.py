@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alerts.models import AlertEvent, AlertPhase, Severity
+from alerts.models import AlertEvent, AlertPhase, Severity, StreamEnd
 from detectors.geometry import Box
 from detectors.types import TrackFrame
 from streams.config import CameraConfig, SiteConfig
@@ -25,6 +25,8 @@ from streams.evaluation.virat_stays import Person, Stay, label_stays
 from streams.stages.rules import RuleStage
 
 logger = logging.getLogger(__name__)
+
+RANK = {Severity.GREEN: 0, Severity.YELLOW: 1, Severity.RED: 2}
 
 
 @dataclass
@@ -63,28 +65,32 @@ def run_rules(config: SiteConfig, frames: Iterable[TrackFrame]) -> list[_Alert]:
     stage: RuleStage | None = None
     alerts: dict[str, _Alert] = {}
     last: TrackFrame | None = None
-    rank = {Severity.GREEN: 0, Severity.YELLOW: 1, Severity.RED: 2}
     for frame in frames:
         if stage is None:
             if config.camera(frame.camera_id) is None:
                 config = config.with_camera(CameraConfig(id=frame.camera_id))
             stage = RuleStage(config)
         last = frame
-        for out in stage.process(frame):
-            if not isinstance(out, AlertEvent):
-                continue
-            seen = alerts.get(out.alert_id)
-            if seen is None and out.phase is AlertPhase.START:
-                seen = alerts[out.alert_id] = _Alert(out, out.severity, out.risk_reasons)
-            elif seen is not None and rank[out.severity] > rank[seen.worst]:
-                seen.worst, seen.reasons = out.severity, out.risk_reasons
-            if seen is not None:
-                seen.last_ts = max(seen.last_ts, out.ts)
-                seen.members |= set(out.group_track_ids)
+        _take(stage.process(frame), alerts)
     if stage is not None and last is not None:
         end = last.model_copy(update={"seq": last.seq + 1, "objects": [], "end_of_stream": True})
-        stage.process(end)
+        _take(stage.process(end), alerts)  # the steps the stream's end releases count too
     return list(alerts.values())
+
+
+def _take(steps: list[AlertEvent | StreamEnd], alerts: dict[str, _Alert]) -> None:
+    """Record each alert at its start; keep its worst severity, its latest time and everyone its group lists."""
+    for out in steps:
+        if not isinstance(out, AlertEvent):
+            continue
+        seen = alerts.get(out.alert_id)
+        if seen is None and out.phase is AlertPhase.START:
+            seen = alerts[out.alert_id] = _Alert(out, out.severity, out.risk_reasons)
+        elif seen is not None and RANK[out.severity] > RANK[seen.worst]:
+            seen.worst, seen.reasons = out.severity, out.risk_reasons
+        if seen is not None:
+            seen.last_ts = max(seen.last_ts, out.ts)
+            seen.members |= set(out.group_track_ids)
 
 
 def score_clip(config: SiteConfig, objects_path: Path, fps: float = 30.0, slack_s: float = 10.0) -> ClipScore:
