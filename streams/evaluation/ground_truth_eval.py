@@ -84,7 +84,7 @@ class Clip:
 
 def load_clip(video: Path, objects: Path, fps: float = CAMERA_FPS) -> Clip:
     """Every k-th frame of the clip (k from its own frame rate, so about `fps`) with the people of those frames."""
-    annotations = read_virat_objects(objects)
+    annotations = read_virat_objects(objects).frames
     capture = open_capture(str(video))
     try:
         native = capture.get(cv2.CAP_PROP_FPS) or 30.0

@@ -142,8 +142,13 @@ def test_mosaics_run_the_model_less_and_keep_the_confident_people() -> None:
 
 
 def test_a_mosaic_finds_what_whole_frames_find_inside_the_windows() -> None:
-    """Four frames of the street clip, decoded as the stage does, each with a window around a different spot."""
-    detector = load_detector(OpenVinoModelConfig(path=MODEL))
+    """Four frames of the street clip, decoded as the stage does, each with a window around a different spot.
+
+    People and vehicles, the classes the mosaic's equivalence was measured for. A carried bag is a few pixels at
+    this scale and the model's box for it moves with the crop (IoU under 0.8 on the street clip), so bags, added
+    to the default classes as owner evidence, are left out of this comparison."""
+    people_and_vehicles = tuple(c for c in ObjectClass if c is not ObjectClass.BAG)
+    detector = load_detector(OpenVinoModelConfig(path=MODEL, classes=people_and_vehicles))
     clip = SHARED / "clips" / "street_people_1080p.mp4"
     images = [cv2.resize(read_frame(clip, i), (640, 360), interpolation=cv2.INTER_AREA) for i in (0, 40, 80, 120)]
     side = window_side(640, 360, detector.input_side)
