@@ -15,6 +15,7 @@ from streams.cli.deadletters import deadletters_group
 from streams.cli.demo import demo
 from streams.cli.eval_tracks import evaluate_tracks
 from streams.cli.evaluation import evaluate, evaluate_people, scenarios
+from streams.cli.kafka import kafka_group
 from streams.cli.replay import import_group, replay, replay_tracks
 from streams.cli.serve import serve
 from streams.ops.logsetup import setup_logging
@@ -69,5 +70,6 @@ for command in (
     watchlist_group,
     deadletters_group,
     demo,
+    kafka_group,
 ):
     main.add_command(command)
