@@ -3,9 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The console's browser test drives Debian's Chromium (no browser download from the internet).
+# The console's browser test drives Debian's Chromium (no browser download from the internet); the Kafka tier
+# runs Apache Kafka from Maven Central (streams/kafka/cluster.py) on Java 17, resolved with Maven.
 source scripts/services.sh
-ensure_debian_packages chromium
+ensure_debian_packages chromium openjdk-17-jre-headless maven
 export YOLO_OFFLINE=1
 BIN="${SENTINEL_VENV:-.venv}/bin"
 "$BIN/ruff" check streams detectors alerts tests bench

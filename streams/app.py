@@ -57,6 +57,21 @@ def _worker_consumer_with_fetch_wait(self: faust_aiokafka.AIOKafkaConsumerThread
 faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _worker_consumer_with_fetch_wait  # type: ignore[method-assign]
 
 
+IDEMPOTENT_ATTR = "sentinel_idempotent_producer"
+_original_producer_extra = faust_aiokafka.Producer._settings_extra
+
+
+def _producer_settings_with_idempotence(self: faust_aiokafka.Producer) -> Any:
+    """Faust turns idempotence on only for exactly-once; the app's `kafka.idempotent_producers` turns it on too."""
+    extra = dict(_original_producer_extra(self))
+    if getattr(self.app, IDEMPOTENT_ATTR, False):
+        extra.update(acks="all", enable_idempotence=True)
+    return extra
+
+
+faust_aiokafka.Producer._settings_extra = _producer_settings_with_idempotence  # type: ignore[method-assign]
+
+
 FAUST_DATA = Path(tempfile.gettempdir()) / "sentinel-faust"
 
 
@@ -85,4 +100,5 @@ def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> fa
         broker_commit_interval=1.0,
     )
     setattr(app, FETCH_WAIT_ATTR, kafka.fetch_max_wait_ms)
+    setattr(app, IDEMPOTENT_ATTR, kafka.idempotent_producers)
     return app

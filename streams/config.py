@@ -58,6 +58,11 @@ class KafkaConfig(StrictModel):
         le=5000,
         description="Longest a worker's fetch waits for new records; every pipeline hop can pay it once",
     )
+    idempotent_producers: bool = Field(
+        default=False,
+        description="Idempotent producers (a retried send never writes twice); on for Apache Kafka clusters, off "
+        "by default because the embedded Tansu broker lacks InitProducerId",
+    )
     frames_retention_s: int = Field(
         default=3600,
         ge=60,

@@ -14,6 +14,7 @@ from streams.app import MAX_RECORD_BYTES
 from streams.config import CameraConfig, SiteConfig
 from streams.ingest import DropOldestBuffer, LiveCapture, encode_jpeg
 from streams.kafka.admin import ensure_topics
+from streams.kafka.producer import delivery_options
 from streams.kafka.security import aiokafka_options
 from streams.ops.observability import Metrics
 from streams.records import FrameHeader, encode_frame
@@ -76,7 +77,11 @@ async def run_live_ingest(config: SiteConfig, bootstrap: str, stop: asyncio.Even
     # Create the topics before producing: a broker would otherwise auto-create them with its own partitions.
     topics = await asyncio.to_thread(ensure_topics, bootstrap, config.kafka)
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, max_request_size=MAX_RECORD_BYTES, linger_ms=5, **aiokafka_options(config.kafka)
+        bootstrap_servers=bootstrap,
+        max_request_size=MAX_RECORD_BYTES,
+        linger_ms=5,
+        **delivery_options(config.kafka),
+        **aiokafka_options(config.kafka),
     )
     await producer.start()
     captures = []

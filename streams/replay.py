@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaTimeoutError
 from tqdm import tqdm
 
 from alerts.models import Alert, AlertEvent, AlertPhase, StreamEnd
@@ -73,6 +74,7 @@ class Replayer:
         fetch_max_wait_ms: int = 20,
         pace_fps: float | None = None,
         client_options: dict[str, Any] | None = None,
+        producer_options: dict[str, Any] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.topics = topics
@@ -83,6 +85,7 @@ class Replayer:
         self.fetch_max_wait_ms = fetch_max_wait_ms  # the in-flight window waits on this follower's fetches
         self.pace_fps = pace_fps  # None: as fast as the pipeline takes them; else send like a live camera
         self.client_options = client_options or {}  # security settings (streams.kafka_security)
+        self.producer_options = producer_options or {"acks": "all"}  # acks / idempotence (streams.kafka.producer)
 
     async def run(
         self,
@@ -110,7 +113,7 @@ class Replayer:
             bootstrap_servers=self.bootstrap,
             max_request_size=MAX_RECORD_BYTES,
             linger_ms=2,
-            acks=1,
+            **self.producer_options,
             **self.client_options,
         )
         await consumer.start()
@@ -118,7 +121,7 @@ class Replayer:
         shown = self.progress and sys.stderr.isatty()  # a piped log would get hundreds of carriage-return updates
         bar = tqdm(total=total, unit="frame", disable=not shown, desc=stream_id[-12:], dynamic_ncols=True)
         try:
-            await self._assign_at_end(consumer)
+            await self._assign_at_end(consumer, producer)
             started = time.perf_counter()
             sent_at: dict[int, float] = {}
             follower = asyncio.create_task(self._follow(consumer, result, sent_at, bar))
@@ -136,14 +139,16 @@ class Replayer:
             await consumer.stop()
         return result
 
-    async def _assign_at_end(self, consumer: AIOKafkaConsumer) -> None:
+    async def _assign_at_end(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        """Both topics' partitions from the producer's metadata, which waits while a cluster's brokers learn of
+        topics created a moment ago (the consumer's `topics()` leaves `partitions_for_topic` empty on Kafka 4)."""
         partitions = []
-        await consumer.topics()
         for name in (self.topics.tracks, self.topics.alerts):
-            for partition in sorted(consumer.partitions_for_topic(name) or ()):
-                partitions.append(TopicPartition(name, partition))
-        if not partitions:
-            raise RuntimeError("tracks/alerts topics have no partitions; were the topics created?")
+            try:
+                found = await producer.partitions_for(name)
+            except KafkaTimeoutError:
+                raise RuntimeError(f"topic {name} has no partitions; were the topics created?") from None
+            partitions += [TopicPartition(name, partition) for partition in sorted(found)]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
         for tp in partitions:  # resolve the end offsets now, before anything of ours is produced

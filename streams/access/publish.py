@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaProducer
 
 from detectors.access.types import AccessEvent
 from streams.config import KafkaConfig
+from streams.kafka.producer import delivery_options
 from streams.kafka.security import aiokafka_options
 from streams.records import DeadLetter, encode_model
 from streams.topics import TopicNames
@@ -19,7 +20,7 @@ class AccessPublisher:
     def __init__(self, bootstrap: str, kafka: KafkaConfig, topics: TopicNames) -> None:
         self.topics = topics
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", linger_ms=0, **aiokafka_options(kafka)
+            bootstrap_servers=bootstrap, linger_ms=0, **delivery_options(kafka), **aiokafka_options(kafka)
         )
 
     async def start(self) -> None:

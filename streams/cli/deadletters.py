@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from streams.app import MAX_RECORD_BYTES
 from streams.config import SiteConfig, load_config
+from streams.kafka.producer import delivery_options
 from streams.kafka.security import aiokafka_options
 from streams.records import DeadLetter, RecordError, decode_model
 from streams.runtime import check_redis, make_store
@@ -59,8 +60,9 @@ async def read_letters(
     )
     await consumer.start()
     try:
-        await consumer.topics()
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        # consumer.topics() leaves partitions_for_topic() empty on Apache Kafka 4: read the full metadata instead
+        metadata = await consumer._client.fetch_all_metadata()  # noqa: SLF001
+        partitions = [TopicPartition(topic, p) for p in sorted(metadata.partitions_for_topic(topic) or ())]
         if not partitions:
             return []
         consumer.assign(partitions)
@@ -154,7 +156,10 @@ def redrive(config_path: Path | None, stage: str | None, reason: str | None, dry
         store = make_store(config)
         await check_redis(store, config.redis.redacted_url)
         producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, max_request_size=MAX_RECORD_BYTES, **aiokafka_options(config.kafka)
+            bootstrap_servers=bootstrap,
+            max_request_size=MAX_RECORD_BYTES,
+            **delivery_options(config.kafka),
+            **aiokafka_options(config.kafka),
         )
         await producer.start()
         sent = skipped = 0

@@ -18,6 +18,7 @@ from streams.config import CameraConfig, SiteConfig
 from streams.evaluation.virat import ViratFormatError, read_virat_objects, virat_track_frames
 from streams.evaluation.virat_labels import read_virat_events, write_labels
 from streams.ingest import SourceError, estimate_sampled_frames, open_capture
+from streams.kafka.producer import delivery_options
 from streams.kafka.security import aiokafka_options
 from streams.records import encode_model
 from streams.replay import Replayer, ReplayResult, export_snapshots, replay_stream_id, summarize, write_alerts_jsonl
@@ -72,6 +73,7 @@ async def run_replay(
                     fetch_max_wait_ms=config.kafka.fetch_max_wait_ms,
                     pace_fps=options.pace_fps if item.topic != "access" else None,
                     client_options=aiokafka_options(config.kafka),
+                    producer_options=delivery_options(config.kafka),
                 )
                 topic = {"frames": topics.frames, "tracks": topics.tracks, "access": topics.access}[item.topic]
                 has_tracks = item.topic != "access"
