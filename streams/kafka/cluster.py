@@ -210,6 +210,13 @@ class KafkaCluster:
         if wait:
             self._wait_listening([node], timeout_s)
 
+    def ensure_running(self, timeout_s: float = 120.0) -> None:
+        """Starts any node that is not running (after a kill or a stop) and waits for the whole cluster."""
+        for node in self.nodes:
+            if node.node_id not in self._alive():
+                self.start_node(node.node_id, wait=False)
+        self.wait_ready(timeout_s)
+
     def wait_ready(self, timeout_s: float = 120.0) -> None:
         self._wait_listening([n for n in self.nodes if n.node_id in self._procs], timeout_s)
         if len(self.nodes) > 1:
