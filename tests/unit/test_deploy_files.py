@@ -13,6 +13,7 @@ import yaml
 
 from streams.app import Role
 from streams.config import ObservabilityConfig, config_from_text, load_config
+from streams.kafka.cluster import KAFKA_VERSION
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 SENTINEL_SERVICES = {
@@ -62,6 +63,13 @@ def test_compose_site_config_is_valid_and_has_room_for_the_detectors(compose: di
     config = load_config(DEPLOY / "site.compose.yaml")
     assert config.kafka.bootstrap_servers == "kafka:9092"
     assert config.kafka.partitions >= compose["services"]["detect"]["deploy"]["replicas"]
+    assert config.kafka.idempotent_producers, "the producer settings the Kafka tier tests"
+
+
+def test_compose_runs_the_kafka_major_version_the_tests_run(compose: dict[str, Any]) -> None:
+    image = compose["services"]["kafka"]["image"]
+    assert image.split(":")[1].split(".")[0] == KAFKA_VERSION.split(".")[0], image
+    assert int(compose["services"]["kafka"]["environment"]["KAFKA_MESSAGE_MAX_BYTES"]) > 16 * 1024 * 1024
 
 
 def test_example_site_config_is_valid() -> None:
@@ -111,6 +119,7 @@ def test_k8s_site_config_is_valid_with_the_secret_env(
         monkeypatch.setenv(key, value)
     config = config_from_text(manifests["ConfigMap/sentinel-site"]["data"]["site.yaml"], "configmap")
     assert config.kafka.security_protocol == "SASL_SSL" and config.kafka.sasl_password is not None
+    assert config.kafka.replication_factor == 3 and config.kafka.idempotent_producers
     assert config.redis.url.startswith("rediss://:") and config.alerts.webhooks
     assert config.access.receiver.token is not None and config.access.pseudonym_key is not None
     hpa = manifests["HorizontalPodAutoscaler/sentinel-detect"]["spec"]
