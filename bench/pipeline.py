@@ -61,6 +61,12 @@ def model_only(detector: Detector, images: list) -> float:
     return len(images) / (time.perf_counter() - started)
 
 
+def cluster_settings(bootstrap: str) -> dict:
+    """The settings the Kafka tier of the tests runs: replication 3 on three brokers, idempotent producers."""
+    brokers = len(bootstrap.split(","))
+    return {"bootstrap_servers": bootstrap, "replication_factor": min(3, brokers), "idempotent_producers": True}
+
+
 def limited(records, limit: int):
     """The first `limit` frames of a recording, then its end marker restamped to follow them."""
     from streams.records import FrameHeader, decode_frame, encode_frame
@@ -149,8 +155,15 @@ def main() -> None:
     parser.add_argument(
         "--max-width", type=int, default=1280, help="the camera's detect width (cameras[].max_width; default 1280)"
     )
+    parser.add_argument(
+        "--bootstrap",
+        help="a Kafka cluster (host:port,...; e.g. from `sentinel kafka start --nodes 3`) instead of the embedded "
+        "broker: topics replicated min(3, brokers) times, idempotent producers",
+    )
     args = parser.parse_args()
     config = load_config(None)
+    if args.bootstrap:
+        config = config.model_copy(update={"kafka": config.kafka.model_copy(update=cluster_settings(args.bootstrap))})
     detector = load_detector(config.detector.model)
     camera = CameraConfig(id="bench-cam", max_width=args.max_width)
     images = pipeline_images(args.clip, args.fps, args.frames, camera, config)
@@ -169,6 +182,7 @@ def main() -> None:
         f"model {detector.path.name} imgsz {config.detector.model.imgsz}"
     )
     print(f"clip: {args.clip.name}, {n} frames at {args.fps:g} fps sampling, sent {args.max_width} px wide")
+    print(f"broker: {'Apache Kafka at ' + args.bootstrap if args.bootstrap else 'embedded Tansu'}")
     print("| measure | value |")
     print("| --- | --- |")
     print(f"| model-only, {config.detector.model.type} backend (the physical limit) | {model_fps:.1f} frames/s |")

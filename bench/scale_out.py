@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import re
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -31,6 +33,7 @@ import yaml
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
+from bench.pipeline import cluster_settings
 from streams.app import MAX_RECORD_BYTES
 from streams.kafka.broker import EmbeddedBroker, free_port
 from streams.records import decode_frame, encode_frame
@@ -97,6 +100,18 @@ def camera_records(cameras: list[str], seconds: float, run: str) -> list[tuple[b
     return out
 
 
+KAFKA_SETTINGS: dict = {}  # with --bootstrap: the tested cluster settings (bench.pipeline.cluster_settings)
+
+
+@contextlib.contextmanager
+def broker_address(bootstrap: str | None) -> Iterator[str]:
+    if bootstrap:
+        yield bootstrap
+        return
+    with EmbeddedBroker() as broker:
+        yield broker.bootstrap
+
+
 def measure(bootstrap: str, cores: list[str | None], cameras: list[str], seconds: float, work: Path) -> float:
     """Frames per second of one group of detect workers, one per entry of `cores` (a taskset core list or None)."""
     tag = uuid.uuid4().hex[:8]
@@ -115,6 +130,7 @@ def measure(bootstrap: str, cores: list[str | None], cameras: list[str], seconds
                         "partitions": PARTITIONS,
                         "rebalance_timeout_s": 2,
                         "session_timeout_s": 10,
+                        **KAFKA_SETTINGS,
                     },
                     "redis": {"key_prefix": f"sentinel-bench-{tag}:"},
                     "detector": {"motion": {"enabled": False}},
@@ -162,7 +178,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds-of-video", type=float, default=10.0, help="Clip seconds each camera sends")
     parser.add_argument("--cameras", type=int, default=16)
+    parser.add_argument("--bootstrap", help="a Kafka cluster (host:port,...) instead of the embedded broker")
     args = parser.parse_args()
+    if args.bootstrap:
+        KAFKA_SETTINGS.update({k: v for k, v in cluster_settings(args.bootstrap).items() if k != "bootstrap_servers"})
     if shutil.which("taskset") is None:
         raise SystemExit("taskset (util-linux) is needed to pin workers to cores")
     cores = os.cpu_count() or 1
@@ -175,13 +194,14 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {cores} cores; {len(cameras)} cameras x {args.seconds_of_video:g} s at 5 fps"
     )
+    print(f"broker: {'Apache Kafka at ' + args.bootstrap if args.bootstrap else 'embedded Tansu'}")
     print("(the broker and this script share the same cores)\n")
     print("| detect workers | frames/s | vs 1 worker on 1 core |")
     print("| --- | --- | --- |")
-    with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
+    with broker_address(args.bootstrap) as bootstrap, tempfile.TemporaryDirectory() as tmp:
         base = None
         for name, pinning in settings:
-            fps = measure(broker.bootstrap, pinning, cameras, args.seconds_of_video, Path(tmp))
+            fps = measure(bootstrap, pinning, cameras, args.seconds_of_video, Path(tmp))
             base = base or fps
             print(f"| {name} | {fps:.1f} | {fps / base:.2f}x |", flush=True)
 
