@@ -7,6 +7,8 @@ events of the embedded broker's uninterrupted replay, each once.
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
 import time
 from collections import Counter
 from pathlib import Path
@@ -187,3 +189,36 @@ def test_frames_retention_deletes_old_frames_on_the_brokers(kafka_site) -> None:
     assert wait_until(lambda: asyncio.run(_log_start(site.bootstrap, topics.frames)) == 10, 60), (
         "frames older than the retention are deleted; the fresh one stays"
     )
+
+
+def test_a_worker_frozen_past_its_session_is_fenced_and_rejoins(make_site, kafka_site, webhook, tmp_path: Path) -> None:
+    """SIGSTOP for 30 s: to the group, what a worker cut off from the brokers looks like (a real network cut is
+    not built yet). Its partitions move; when it wakes it must not deliver what the other worker took over."""
+    url, received = webhook
+    tracks = virat_tracks(tmp_path)
+    other = tmp_path / "virat-a.tracks.jsonl"  # a second track camera, on the other partition
+    other.write_text(tracks.read_text().replace('"camera_id":"virat-0503"', '"camera_id":"virat-a"'))
+    reference, _ = make_site(**RULE).replay("tracks", tracks)
+    renamed = [json.loads(json.dumps(e).replace("virat-0503", "virat-a")) for e in reference]
+    site = _site(kafka_site, url, partitions=2)
+    workers = [Process(site, RULES, f"worker-{i}").start() for i in range(2)]
+    frozen = workers[0]
+    try:
+        assert wait_until(lambda: all(w.ready() for w in workers), 120), frozen.tail()
+        for path, stream in ((tracks, "frozen-0503"), (other, "frozen-a")):
+            produce(site.bootstrap, f"{site.prefix}.tracks", [(k, v) for k, v, _ in track_records(path, stream)])
+        assert wait_until(lambda: len(received) >= 2, 180), frozen.tail()
+        assert frozen.proc is not None
+        frozen.proc.send_signal(signal.SIGSTOP)
+        wait_until(lambda: False, timeout_s=30)  # past the 10 s session: fenced, its partition moves
+        frozen.proc.send_signal(signal.SIGCONT)
+        done = lambda: stream_done(site, "frozen-0503") and stream_done(site, "frozen-a")  # noqa: E731
+        assert wait_until(done, 240), workers[1].tail()
+        wait_until(lambda: False, timeout_s=3)  # whatever the woken worker still had in hand lands
+        assert frozen.proc.poll() is None, "the woken worker carries on (it rejoins the group)"
+    finally:
+        if frozen.proc is not None and frozen.proc.poll() is None:
+            frozen.proc.send_signal(signal.SIGCONT)
+        codes = [w.stop() for w in workers]
+    assert codes == [0, 0], frozen.tail()
+    _check_notified(received, reference + renamed)

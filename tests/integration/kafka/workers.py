@@ -65,6 +65,12 @@ class Process:
             self.proc.wait()
             raise
 
+    def ready(self) -> bool:
+        try:
+            return bool(urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2).status == 200)
+        except OSError:
+            return False
+
     def processed(self) -> dict[str, float]:
         """Frames through the model so far, by camera (shed frames are not counted)."""
         return self._counts("sentinel_frames_processed_total")
