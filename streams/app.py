@@ -13,6 +13,7 @@ import faust.transport.drivers.aiokafka as faust_aiokafka
 
 from streams.config import SiteConfig
 from streams.kafka.security import faust_credentials
+from streams.kafka.static_assignment import STATIC_ASSIGNMENT_ATTR, PromptTableManager
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +76,13 @@ faust_aiokafka.Producer._settings_extra = _producer_settings_with_idempotence  #
 FAUST_DATA = Path(tempfile.gettempdir()) / "sentinel-faust"
 
 
-def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> faust.App:
-    """Faust app for these roles, with the fetch wait that each hop of the pipeline would otherwise pay."""
+def create_app(
+    config: SiteConfig, bootstrap: str, roles: frozenset[Role], static_assignment: bool = False
+) -> faust.App:
+    """Faust app for these roles, with the fetch wait that each hop of the pipeline would otherwise pay.
+
+    `static_assignment`: the only consumer of its topics (a replay) takes every partition without a group join.
+    """
     FAUST_DATA.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     kafka = config.kafka
     app = faust.App(
@@ -98,7 +104,9 @@ def create_app(config: SiteConfig, bootstrap: str, roles: frozenset[Role]) -> fa
         consumer_max_fetch_size=MAX_RECORD_BYTES,
         broker_commit_every=100,
         broker_commit_interval=1.0,
+        TableManager=PromptTableManager if static_assignment else "faust.tables:TableManager",
     )
     setattr(app, FETCH_WAIT_ATTR, kafka.fetch_max_wait_ms)
     setattr(app, IDEMPOTENT_ATTR, kafka.idempotent_producers)
+    setattr(app, STATIC_ASSIGNMENT_ATTR, static_assignment)
     return app

@@ -63,6 +63,13 @@ class KafkaConfig(StrictModel):
         description="Idempotent producers (a retried send never writes twice); on for Apache Kafka clusters, off "
         "by default because the embedded Tansu broker lacks InitProducerId",
     )
+    replay_static_assignment: bool | None = Field(
+        default=None,
+        description=(
+            "Replay workers take every partition without joining a consumer group (no join wait). Only safe when"
+            " nothing else consumes the topics; unset: on for the embedded broker, off for a configured cluster"
+        ),
+    )
     frames_retention_s: int = Field(
         default=3600,
         ge=60,

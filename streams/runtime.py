@@ -93,8 +93,10 @@ class WorkerRuntime:
         extra_channels: list[Channel] | None = None,
         detector: Detector | None = None,
         metrics: Metrics | None = None,
+        static_assignment: bool = False,
     ) -> None:
         self.config = config
+        self.static_assignment = static_assignment  # a replay that alone consumes its topics (streams.app)
         self.bootstrap = bootstrap
         self.roles = roles
         self.extra_channels = extra_channels or []
@@ -171,7 +173,7 @@ class WorkerRuntime:
                 escalator = Escalator(lifecycle, store, by_name, escalation, service.deliver)
                 self._escalating = asyncio.create_task(escalator.run(self._stop))
         self.services = services
-        app = self._app = create_app(self.config, self.bootstrap, self.roles)
+        app = self._app = create_app(self.config, self.bootstrap, self.roles, self.static_assignment)
         register_agents(app, services, self.roles)
         self.metrics.watch_consumer(faust_lag(app))
         await app.start()

@@ -6,6 +6,7 @@ console:login-fail:{user|addr} failure counters (expire with the window).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import secrets
@@ -23,7 +24,13 @@ logger = logging.getLogger(__name__)
 
 ADDRESS_FACTOR = 5
 _HASHER = PasswordHasher()  # Argon2id with the library's current recommended parameters
-_DUMMY_HASH = _HASHER.hash("not-a-password")  # verified against for unknown users, so timing does not tell
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against for unknown users, so timing does not tell; made on first use (Argon2 takes ~0.3 s
+    of CPU, which every CLI command paid at import)."""
+    return _HASHER.hash("not-a-password")
 
 
 def hash_password(password: str) -> str:
@@ -60,6 +67,7 @@ class ConsoleAuth:
         self.redis = client
         self.config = config
         self.prefix = prefix
+        _dummy_hash()  # made now, so the first unknown user does not take longer than the next ones
 
     def _key(self, *parts: str) -> str:
         return self.prefix + ":".join(("console", *parts))
@@ -105,7 +113,7 @@ class ConsoleAuth:
             raise LoginRefused(f"too many failed logins; try again in {self.config.login_window_s // 60 or 1} min")
         account = await self.account(username)
         try:
-            _HASHER.verify(account.password_hash if account else _DUMMY_HASH, password)
+            _HASHER.verify(account.password_hash if account else _dummy_hash(), password)
             ok = account is not None
         except (VerificationError, InvalidHashError):
             ok = False

@@ -55,8 +55,11 @@ async def run_replay(
     door_log: DoorLog | None = None,
 ) -> ReplayResult:
     """Replays the inputs one after another through one runtime; the result holds every alert they raised."""
+    static = config.kafka.replay_static_assignment
+    if static is None:
+        static = config.kafka.bootstrap_servers is None  # an embedded broker has no other consumer
     with kafka_bootstrap(config) as bootstrap:
-        async with WorkerRuntime(config, bootstrap, roles) as runtime:
+        async with WorkerRuntime(config, bootstrap, roles, static_assignment=static) as runtime:
             assert runtime.services is not None and runtime.services.store is not None
             topics = runtime.services.topics
             results = []

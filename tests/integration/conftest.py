@@ -91,6 +91,7 @@ class Site:
                 "rebalance_timeout_s": 2,
                 "session_timeout_s": 10,
                 "partitions": 2,
+                "replay_static_assignment": True,  # the site's topic prefix is its own: replays skip the group join
             },
             "redis": {"url": REDIS_URL, "key_prefix": self.key_prefix},
             "detector": {"model": {"path": str(MODEL)}},
