@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -55,6 +56,20 @@ async def run_replay(
     door_log: DoorLog | None = None,
 ) -> ReplayResult:
     """Replays the inputs one after another through one runtime; the result holds every alert they raised."""
+    results = await run_replays(config, roles, inputs, options, door_log)
+    result = results[-1]
+    result.alerts = [alert for r in results for alert in r.alerts]
+    return result
+
+
+async def run_replays(
+    config: SiteConfig,
+    roles: frozenset[Role],
+    inputs: list[ReplayInput],
+    options: ReplayOptions,
+    door_log: DoorLog | None = None,
+) -> list[ReplayResult]:
+    """One result per input, all through one broker and one worker (its start-up is paid once)."""
     static = config.kafka.replay_static_assignment
     if static is None:
         static = config.kafka.bootstrap_servers is None  # an embedded broker has no other consumer
@@ -83,12 +98,11 @@ async def run_replay(
                 results.append(await replayer.run(topic, item.records, item.stream_id, item.total, has_tracks))
                 if item.topic == "access" and door_log is not None:
                     await _dead_letter_door_log(bootstrap, config, topics, door_log)
-            result = results[-1]
-            result.alerts = [alert for r in results for alert in r.alerts]
             if options.snapshots is not None:
-                written = await export_snapshots(runtime.services.store, result.alerts, options.snapshots)
+                alerts = [alert for r in results for alert in r.alerts]
+                written = await export_snapshots(runtime.services.store, alerts, options.snapshots)
                 click.echo(f"{len(written)} snapshot(s) written to {options.snapshots}", err=True)
-            return result
+            return results
 
 
 async def _dead_letter_door_log(bootstrap: str, config: SiteConfig, topics: TopicNames, door_log: DoorLog) -> None:
@@ -176,38 +190,66 @@ def replay(
 
 
 @click.command("replay-tracks")
-@click.argument("tracks", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("tracks", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @config_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="alerts.jsonl (default: stdout).")
 @click.option("--snapshots", type=click.Path(path_type=Path, file_okay=False), help="Write alert snapshots here.")
 @access_events_option
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def replay_tracks(
-    tracks: Path,
+    tracks: tuple[Path, ...],
     config_path: Path | None,
     out: Path | None,
     snapshots: Path | None,
     access_events: Path | None,
     progress: bool,
 ) -> None:
-    """Replay recorded TRACKS (JSONL of track records) through the rules and alert delivery, without the model."""
+    """Replay recorded TRACKS (JSONL files of track records, or folders of *.jsonl) through the rules and alert
+    delivery, without the model: one after another through one broker and one worker, one summary line each."""
     config = load_site_config(config_path)
-    camera_id = first_camera_id(tracks)
-    if camera_id is None:
-        raise click.ClickException(f"{tracks}: no track record with a camera_id")
-    if config.camera(camera_id) is None:
-        config = config.with_camera(CameraConfig(id=camera_id))
-    stream_id = replay_stream_id(camera_id, tracks, "tracks")
-    total = sum(1 for _ in tracks.open("rb"))
-    inputs = [ReplayInput("tracks", track_records(tracks, stream_id), stream_id, camera_id, total)]
+    inputs = []
+    for path in track_files(tracks):
+        camera_id = first_camera_id(path)
+        if camera_id is None:
+            raise click.ClickException(f"{path}: no track record with a camera_id")
+        if config.camera(camera_id) is None:
+            config = config.with_camera(CameraConfig(id=camera_id))
+        stream_id = replay_stream_id(camera_id, path, "tracks")
+        total = sum(1 for _ in path.open("rb"))
+        inputs.append(ReplayInput("tracks", track_records(path, stream_id), stream_id, camera_id, total))
     roles = {Role.RULES, Role.DELIVER}
     door_log = None
     if access_events is not None:
         door_log, door_input = door_log_input(config, access_events)
         inputs.insert(0, door_input)
         roles.add(Role.ACCESS)
-    result = run_cli(run_replay(config, frozenset(roles), inputs, ReplayOptions(progress, snapshots), door_log))
-    report_replay(result, out)  # type: ignore[arg-type]
+    options = ReplayOptions(progress, snapshots)
+    results = cast(list[ReplayResult], run_cli(run_replays(config, frozenset(roles), inputs, options, door_log)))
+    report_replays(results[1:] if door_log is not None else results, out)
+
+
+def track_files(paths: tuple[Path, ...]) -> list[Path]:
+    """The files named, and the *.jsonl files of the folders named (sorted, so the order is repeatable)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            if not found:
+                raise click.ClickException(f"{path}: no *.jsonl track files in this folder")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def report_replays(results: list[ReplayResult], out: Path | None) -> None:
+    """Every alert of every recording into one file (or stdout), and a summary line per recording."""
+    write_alerts_jsonl([alert for r in results for alert in r.alerts], out)
+    for result in results:
+        click.echo(summarize(result), err=True)
+        for alert in result.alerts:
+            if alert.phase is AlertPhase.START:
+                click.echo(f"ALERT {alert.alert_id} {alert.source_id}: {alert.message}", err=True)
 
 
 @click.group("import")
