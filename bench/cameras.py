@@ -10,7 +10,7 @@ live ones, so an overloaded worker sheds stale frames (`detector.shed_after_s`) 
 without bound; the shed count is printed with the lag, and a run that sheds more than 3 % has not kept up.
 N grows until a run fails. Also prints the worker's RSS with 8 cameras.
 
-    .venv/bin/python bench/cameras.py [--seconds 30] [--fps 5] [--scenes static,busy,sparse]
+    .venv/bin/python -m bench.cameras [--seconds 30] [--fps 5] [--scenes static,busy] [--gating "on;on, adaptive rate"]
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ VARIANTS = (
     ("busy", {"enabled": False}, 4, 2),
     ("sparse", {"enabled": True}, 4, 2),
     ("sparse", {"enabled": True, "mosaic": True}, 4, 2),
+    ("static", {"enabled": True, "rate": True}, 8, 4),  # "rate": detector.rate on (adaptive detection rate)
+    ("busy", {"enabled": True, "rate": True}, 4, 2),
+    ("sparse", {"enabled": True, "rate": True}, 4, 2),
 )
 
 
@@ -120,16 +123,22 @@ async def run_cameras(
             return drain_s <= 2.0 and share >= 0.97, drain_s, share, shed, rss_mb()
 
 
-async def search(base: SiteConfig, detector: Detector, fps: float, seconds: float, scenes: set[str]) -> None:
+async def search(
+    base: SiteConfig, detector: Detector, fps: float, seconds: float, scenes: set[str], labels: set[str] | None
+) -> None:
     """All runs in one event loop: Faust and its helpers keep state bound to the loop they first ran on."""
     rss_at_8: dict[str, float] = {}
-    for scene, motion_settings, start, step in VARIANTS:
-        if scene not in scenes:
+    for scene, settings, start, step in VARIANTS:
+        motion_settings = {k: v for k, v in settings.items() if k != "rate"}
+        rate = base.detector.rate.model_copy(update={"enabled": bool(settings.get("rate"))})
+        motion = base.detector.motion.model_copy(update=motion_settings)
+        label = "off" if not motion.enabled else "on, mosaics" if motion.mosaic else "on"
+        label += ", adaptive rate" if rate.enabled else ""
+        if scene not in scenes or (labels is not None and label not in labels):
             continue
         jpegs = scene_jpegs(scene, fps, 1280)
-        motion = base.detector.motion.model_copy(update=motion_settings)
-        config = base.model_copy(update={"detector": base.detector.model_copy(update={"motion": motion})})
-        label = "off" if not motion.enabled else "on, mosaics" if motion.mosaic else "on"
+        detector_config = base.detector.model_copy(update={"motion": motion, "rate": rate})
+        config = base.model_copy(update={"detector": detector_config})
         tried, best, n = [], 0, start
         while True:
             ok, drain_s, share, shed, rss = await run_cameras(config, detector, jpegs, n, fps, seconds)
@@ -149,6 +158,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--fps", type=float, default=5.0)
     parser.add_argument("--scenes", default=",".join(SCENES), help=f"comma-separated, of {', '.join(SCENES)}")
+    parser.add_argument(
+        "--gating", help="only these gating settings, ;-separated: off;on;on, mosaics;on, adaptive rate (default: all)"
+    )
     args = parser.parse_args()
     scenes = set(args.scenes.split(","))
     if not scenes <= set(SCENES):
@@ -158,7 +170,8 @@ def main() -> None:
     print(f"machine: {platform.machine()} {os.cpu_count()} cores; {args.seconds:g} s per run at {args.fps:g} fps")
     print("| scene | gating | N cameras: drain after last send / processed share (2nd half) / shed | largest N |")
     print("| --- | --- | --- | --- |")
-    asyncio.run(search(base, detector, args.fps, args.seconds, scenes))
+    labels = set(args.gating.split(";")) if args.gating else None
+    asyncio.run(search(base, detector, args.fps, args.seconds, scenes, labels))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from detectors.config import (
 )
 from detectors.devices.config import DeviceHealthConfig
 from detectors.vision.people_pass import CameraDetectorConfig
+from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.pose import PoseConfig
 from detectors.vision.slicing import SlicingConfig
 from streams.access.config import AccessConfig
@@ -183,6 +184,7 @@ class DetectorConfig(StrictModel):
     )
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     motion: MotionConfig = Field(default_factory=MotionConfig)
+    rate: DetectionRateConfig = Field(default_factory=DetectionRateConfig, description="Adaptive detection rate")
     pose: PoseConfig = Field(default_factory=PoseConfig, description="Wrists of people near vehicles (hands at doors)")
     shed_after_s: float = Field(
         default=2.0,

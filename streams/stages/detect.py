@@ -17,6 +17,7 @@ import numpy as np
 from alerts.clip import encode_objects
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from detectors.vision.backend import Detector
+from detectors.vision.detection_rate import DetectionRate
 from detectors.vision.mosaic import TILES, Placement, fit_window, pack, unpack, window_side, with_carried
 from detectors.vision.motion import GateDecision, MotionGate, Region
 from detectors.vision.people_pass import PeoplePass, merge_looks
@@ -108,7 +109,7 @@ class DetectStage:
                 continue
             camera.last_seq = header.seq
             if header.end_of_stream:
-                camera.tracker = camera.gate = camera.people = None  # ended: the sequence is kept, repeats still skip
+                camera.tracker = camera.gate = camera.people = camera.rate = None  # ended: the sequence is kept, repeats still skip
                 results[index] = _end_of_stream(header)
                 continue
             if camera.tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
@@ -116,6 +117,8 @@ class DetectStage:
                 motion = self.detectors.motion(header.camera_id)
                 camera.gate = MotionGate(motion) if motion.enabled else None
                 camera.people = self.detectors.people_pass(header.camera_id)
+                rate = self.config.detector.rate
+                camera.rate = DetectionRate(rate) if rate.enabled else None
             slicing = self._slicing(header.camera_id)
             own = self.detectors.section(header.camera_id) is not None  # full size: crops and other models need it
             reduction = 1 if slicing or own else jpeg_reduction(self.config.detector, header.width, header.height)
@@ -173,6 +176,8 @@ class DetectStage:
                     continue
                 item.size = (image.shape[1] * item.reduction, image.shape[0] * item.reduction)
                 decision = item.gate.decide(image, item.header.ts) if item.gate is not None else GateDecision(True)
+                if decision.run and item.camera.rate is not None and not item.camera.rate.wants_look(item.header.ts):
+                    decision = GateDecision(False)  # moving, but not where an alert can come from: a lower rate
                 item.still = not decision.run
                 if item.still:
                     continue
@@ -213,6 +218,8 @@ class DetectStage:
                 camera.last_objects = item.tracker.update(found)
                 if item.people is not None:  # the camera's low-score candidates, held back until confirmed
                     camera.last_objects = item.people.confirm(camera.last_objects)
+                if camera.rate is not None:
+                    camera.rate.looked(item.header.ts, camera.last_objects)
                 objects = camera.last_objects
                 if self._wrists is not None and item.image is not None:
                     objects = self._wrists.attach(
@@ -343,6 +350,7 @@ class _CameraTrack:
     stream_id: str
     tracker: CameraTracker | None
     gate: MotionGate | None
+    rate: DetectionRate | None = None  # adaptive detection rate (detector.rate), None when off
     last_seq: int = -1
     last_objects: list[TrackedObject] = field(default_factory=list)
     last_detections: list[Detection] = field(default_factory=list)  # of the model's last look, in frame pixels

@@ -1,0 +1,74 @@
+"""Adaptive detection rate on the real model and real clips: fewer looks where people walk far from cars, the
+same alerts where a person stays at a car."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from alerts.models import AlertEvent
+from detectors.config import OpenVinoModelConfig
+from detectors.types import ObjectClass, TrackFrame
+from detectors.vision.model import load_detector
+from streams.config import CameraConfig, SiteConfig
+from streams.evaluation.composite import compose_person_at_car
+from streams.records import decode_frame
+from streams.sources import video_records
+from streams.stages.detect import DetectStage
+from streams.stages.rules import RuleStage
+from tests.stages.test_motion_gating import MODEL, SHARED, assert_same_alerts
+
+
+def _run(clip: Path, camera: str, rate: bool, fps: float) -> tuple[list[TrackFrame], list[AlertEvent], float]:
+    """Tracks, alerts and the share of frames the model skipped, with motion gating on and the rate on or off."""
+    config = SiteConfig(
+        cameras=(CameraConfig(id=camera, fps=fps, loitering={"dwell_s": 5}),),
+        detector={"model": {"path": str(MODEL)}, "rate": {"enabled": rate}},
+    )
+    skipped: list[str] = []
+    stage = DetectStage(config, load_detector(config.detector.model), store=None, count_still=skipped.append)
+    frames = [decode_frame(v) for _, v, _ in video_records(clip, camera, "s-1", fps, 0.0, 85, 1280)]
+    try:
+        tracked = [r for i in range(0, len(frames), 8) for r in asyncio.run(stage.process_many(frames[i : i + 8]))]
+    finally:
+        stage.close()
+    rules = RuleStage(config)
+    alerts = [e for frame in tracked for e in rules.process(frame) if isinstance(e, AlertEvent)]  # type: ignore[arg-type]
+    return tracked, alerts, len(skipped) / len(frames)  # type: ignore[return-value]
+
+
+def test_walkers_far_from_cars_are_looked_at_less_often_and_still_seen() -> None:
+    clip = SHARED / "clips" / "street_people_1080p.mp4"
+    full, _, full_skipped = _run(clip, "street", rate=False, fps=10)
+    adaptive, _, skipped = _run(clip, "street", rate=True, fps=10)
+    assert skipped >= full_skipped + 0.3, f"walkers, no cars: {skipped:.0%} skipped vs {full_skipped:.0%}"
+
+    def people_per_second(frames: list[TrackFrame]) -> list[int]:
+        return [
+            max(sum(o.cls is ObjectClass.PERSON for o in f.objects) for f in frames[i : i + 10])
+            for i in range(0, len(frames) - 10, 10)
+        ]
+
+    for seen, expected in zip(people_per_second(adaptive), people_per_second(full), strict=True):
+        assert seen >= expected - 1, "every second still shows the people the full rate shows"
+
+
+@pytest.fixture(scope="module")
+def person_at_car(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return compose_person_at_car(
+        tmp_path_factory.mktemp("clip") / "person-at-car.mp4",
+        load_detector(OpenVinoModelConfig(path=MODEL)),
+        SHARED / "clips" / "street_people_1080p.mp4",
+        SHARED / "clips" / "residential_street_parked_cars.mp4",
+        seconds=12,
+        fps=10,
+    ).path
+
+
+def test_a_person_at_a_car_raises_the_same_alerts(person_at_car: Path) -> None:
+    _, plain, _ = _run(person_at_car, "composite", rate=False, fps=5)
+    _, adaptive, _ = _run(person_at_car, "composite", rate=True, fps=5)
+    assert plain, "the person held at the car raises an alert"
+    assert_same_alerts(adaptive, plain)
