@@ -225,7 +225,7 @@ def replay_tracks(
         roles.add(Role.ACCESS)
     options = ReplayOptions(progress, snapshots)
     results = cast(list[ReplayResult], run_cli(run_replays(config, frozenset(roles), inputs, options, door_log)))
-    report_replays(results[1:] if door_log is not None else results, out)
+    report_replays(results, out, summaries_from=1 if door_log is not None else 0)  # the door log's alerts too
 
 
 def track_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -242,11 +242,13 @@ def track_files(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def report_replays(results: list[ReplayResult], out: Path | None) -> None:
-    """Every alert of every recording into one file (or stdout), and a summary line per recording."""
+def report_replays(results: list[ReplayResult], out: Path | None, summaries_from: int = 0) -> None:
+    """Every alert of every input into one file (or stdout), and a summary line per recording from the
+    `summaries_from`-th input on (a door log replayed first has its own problems report)."""
     write_alerts_jsonl([alert for r in results for alert in r.alerts], out)
-    for result in results:
-        click.echo(summarize(result), err=True)
+    for index, result in enumerate(results):
+        if index >= summaries_from:
+            click.echo(summarize(result), err=True)
         for alert in result.alerts:
             if alert.phase is AlertPhase.START:
                 click.echo(f"ALERT {alert.alert_id} {alert.source_id}: {alert.message}", err=True)
