@@ -28,7 +28,7 @@ from streams.records import (
     decode_frame,
     decode_track_frame,
 )
-from streams.stages.detect import decode_jpeg
+from streams.stages.decoding import decode_jpeg
 from tests.fuzz.strategies import (
     ACCESS_RECORDS,
     ALERT_RECORDS,

@@ -28,7 +28,7 @@ from streams.ingest import encode_jpeg, file_frames
 from streams.replay import Replayer, replay_stream_id
 from streams.runtime import WorkerRuntime, kafka_bootstrap
 from streams.sources import track_records, video_records
-from streams.stages.detect import decode_jpeg, jpeg_reduction
+from streams.stages.decoding import decode_jpeg, jpeg_reduction
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("YOLO_OFFLINE", "1")  # never download weights or pip-install extras

@@ -30,8 +30,8 @@ from detectors.config import (
     TrackerConfig,
 )
 from detectors.devices.config import DeviceHealthConfig
-from detectors.vision.people_pass import CameraDetectorConfig
 from detectors.vision.detection_rate import DetectionRateConfig
+from detectors.vision.people_pass import CameraDetectorConfig
 from detectors.vision.pose import PoseConfig
 from detectors.vision.slicing import SlicingConfig
 from streams.access.config import AccessConfig

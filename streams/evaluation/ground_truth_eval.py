@@ -31,7 +31,8 @@ from streams.config import CameraConfig, DetectorConfig, SiteConfig
 from streams.evaluation.virat import read_virat_objects
 from streams.ingest import SourceError, encode_jpeg, open_capture
 from streams.records import FrameHeader
-from streams.stages.detect import DetectStage, scale_detection
+from streams.stages.decoding import scale_detection
+from streams.stages.detect import DetectStage
 
 logger = logging.getLogger(__name__)
 

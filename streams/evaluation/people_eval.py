@@ -21,7 +21,7 @@ from detectors.vision.backend import Detector
 from detectors.vision.person_recall import FrameLabels, Score, score_frame
 from detectors.vision.slicing import SlicingConfig, merge_parts, parts
 from streams.ingest import SourceError, encode_jpeg, read_frame
-from streams.stages.detect import decode_jpeg, scale_detection
+from streams.stages.decoding import decode_jpeg, scale_detection
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import cv2
 import numpy as np
 
 from alerts.clip import encode_objects
@@ -23,10 +22,11 @@ from detectors.vision.motion import GateDecision, MotionGate, Region
 from detectors.vision.people_pass import PeoplePass, merge_looks
 from detectors.vision.slicing import SlicingConfig, parts
 from detectors.vision.tracking import CameraTracker, preload
-from streams.config import DetectorConfig, SiteConfig
+from streams.config import SiteConfig
 from streams.ops.retry import TRANSIENT
 from streams.records import FrameHeader, RecordError
 from streams.stages.camera_detectors import CameraDetectors
+from streams.stages.decoding import decode_jpeg, full_size, jpeg_reduction
 from streams.stages.pose import WristPass
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class DetectStage:
                 continue
             camera.last_seq = header.seq
             if header.end_of_stream:
-                camera.tracker = camera.gate = camera.people = camera.rate = None  # ended: the sequence is kept, repeats still skip
+                camera.tracker = camera.gate = camera.people = camera.rate = None  # ended: sequence kept, repeats skip
                 results[index] = _end_of_stream(header)
                 continue
             if camera.tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
@@ -209,11 +209,11 @@ class DetectStage:
             elif item.mosaic is not None or item.inputs:
                 if item.mosaic is not None and item.window is not None:
                     x1, y1, x2, y2 = (v * item.reduction for v in item.window)
-                    fresh = _full_size(tiles[item.mosaic[0]][item.mosaic[1]], item.reduction)
+                    fresh = full_size(tiles[item.mosaic[0]][item.mosaic[1]], item.reduction)
                     found = with_carried(camera.last_detections, (x1, y1, x2, y2), fresh)
                 else:
                     parts_found = [found_by_input[i] for i in item.inputs]
-                    found = _full_size(merge_looks(item.offsets, parts_found, item.slicing), item.reduction)
+                    found = full_size(merge_looks(item.offsets, parts_found, item.slicing), item.reduction)
                 camera.last_detections = found
                 camera.last_objects = item.tracker.update(found)
                 if item.people is not None:  # the camera's low-score candidates, held back until confirmed
@@ -391,38 +391,6 @@ def _end_of_stream(header: FrameHeader) -> TrackFrame:
         height=max(header.height, 1),
         end_of_stream=True,
     )
-
-
-def jpeg_reduction(config: DetectorConfig, width: int, height: int) -> int:
-    """Largest JPEG decode scale (1, 2, 4) that still leaves the frame at least the model's input size."""
-    if not config.reduced_decode or width % 4 or height % 4:
-        return 1  # only exact divisions, so boxes scale back to the original pixels
-    side = max(width, height)  # YOLO letterboxes the long side to imgsz
-    return next((f for f in (4, 2) if side // f >= config.model.imgsz), 1)
-
-
-def decode_jpeg(jpeg: bytes, reduction: int) -> np.ndarray | None:
-    """libjpeg scales while decoding (1/2, 1/4): several times cheaper than decoding full size and resizing.
-
-    None for anything that is not a decodable image, so the caller dead-letters it with its own reason."""
-    if not jpeg:
-        return None
-    try:
-        return cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), _DECODE_FLAGS[reduction])
-    except cv2.error:
-        return None
-
-
-_DECODE_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}
-
-
-def scale_detection(detection: Detection, factor: float) -> Detection:
-    return detection.model_copy(update={"box": detection.box.scaled(factor)})
-
-
-def _full_size(detections: list[Detection], reduction: int) -> list[Detection]:
-    """Boxes found on a frame decoded at 1/`reduction` size, in the frame's own pixels."""
-    return detections if reduction == 1 else [scale_detection(d, reduction) for d in detections]
 
 
 def _has_candidates(objects: list[TrackedObject]) -> bool:

@@ -19,7 +19,7 @@ from streams.access.hikvision import parse_hikvision
 from streams.access.vendor import AccessFormatError, AccessNormaliser
 from streams.config import ConfigError, SiteConfig, config_from_text
 from streams.records import RecordError, decode_access_record, decode_alert_record, decode_frame, decode_track_frame
-from streams.stages.detect import decode_jpeg
+from streams.stages.decoding import decode_jpeg
 from tests.fuzz.strategies import (
     ACCESS_RECORDS,
     ALERT_RECORDS,

@@ -8,7 +8,7 @@ import numpy as np
 from detectors.config import OpenVinoModelConfig
 from detectors.vision.model import load_detector
 from streams.ingest import read_frame
-from streams.stages.detect import scale_detection
+from streams.stages.decoding import scale_detection
 from tests.integration.conftest import CLIPS, MODEL
 
 
