@@ -7,13 +7,13 @@ import logging
 import time
 from collections.abc import Callable
 
-from alerts.clip_maker import ClipMaker
 from alerts.delivery.channels import Channel, DeliveryError
 from alerts.delivery.push import should_push
-from alerts.device_snapshot import render_device_snapshot
+from alerts.evidence.clip_maker import ClipMaker
+from alerts.evidence.device_snapshot import render_device_snapshot
+from alerts.evidence.snapshot import render_entry_snapshot, render_snapshot
 from alerts.lifecycle import LifecycleStore
 from alerts.models import Alert, AlertEvent, AlertPhase, EntryAlertEvent, Severity
-from alerts.snapshot import render_entry_snapshot, render_snapshot
 from alerts.store import AlertStore
 
 logger = logging.getLogger(__name__)

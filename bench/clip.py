@@ -17,9 +17,9 @@ import os
 import time
 import uuid
 
-from alerts.clip import encode_objects
-from alerts.clip_maker import ClipMaker
 from alerts.config import ClipConfig
+from alerts.evidence.clip import encode_objects
+from alerts.evidence.clip_maker import ClipMaker
 from alerts.models import AlertEvent, AlertPhase
 from alerts.store import AlertStore
 from bench.cameras import run_cameras, scene_jpegs

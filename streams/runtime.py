@@ -13,11 +13,11 @@ import redis.asyncio as aioredis
 
 from alerts.access.entry_ledger import EntryLedger
 from alerts.access.watchlist import WatchList
-from alerts.clip_maker import ClipMaker
 from alerts.delivery.channels import Channel
 from alerts.delivery.escalation import Escalator
 from alerts.delivery.registry import build_channels
 from alerts.device_liveness import DeviceLiveness
+from alerts.evidence.clip_maker import ClipMaker
 from alerts.lifecycle import LifecycleStore
 from alerts.service import AlertService
 from alerts.store import AlertStore

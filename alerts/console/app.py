@@ -26,8 +26,8 @@ from alerts.console.responses import ResponseObserver, observe_new_stages
 from alerts.console.responses import gather as gather_responses
 from alerts.delivery.webpush import PushSubscription, PushSubscriptions, WebPushChannel
 from alerts.device_liveness import DeviceLiveness
+from alerts.evidence.live_view import render_live
 from alerts.lifecycle import RESPONDERS, Action, LifecycleStore, Role
-from alerts.live_view import render_live
 from alerts.response_times import summarize
 from alerts.store import AlertStore, parse_alert
 from alerts.timeline import Action as TimelineAction

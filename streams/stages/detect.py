@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from alerts.clip import encode_objects
+from alerts.evidence.clip import encode_objects
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from detectors.vision.backend import Detector
 from detectors.vision.detection_rate import DetectionRate

@@ -19,10 +19,10 @@ import cv2
 import redis.asyncio as aioredis
 from playwright.sync_api import Page, expect, sync_playwright
 
-from alerts.clip import encode_objects
-from alerts.clip_maker import ClipMaker
 from alerts.config import ClipConfig
 from alerts.console.auth import hash_password
+from alerts.evidence.clip import encode_objects
+from alerts.evidence.clip_maker import ClipMaker
 from alerts.models import AlertEvent
 from alerts.store import AlertStore
 from detectors.geometry import Box

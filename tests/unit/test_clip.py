@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from alerts.clip import (
+from alerts.config import ClipConfig
+from alerts.evidence.clip import (
     ClipWindow,
     choose_boxes,
     clip_window,
@@ -20,8 +21,7 @@ from alerts.clip import (
     pick_frames,
     render_clip,
 )
-from alerts.clip_maker import ClipMaker
-from alerts.config import ClipConfig
+from alerts.evidence.clip_maker import ClipMaker
 from alerts.models import AlertEvent, AlertPhase
 from tests.builders import car, person_at
 

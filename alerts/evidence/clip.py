@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 
 from alerts.config import ClipConfig
+from alerts.evidence.snapshot import PERSON_COLOUR, VEHICLE_COLOUR, draw_box, draw_label
 from alerts.models import AlertEvent
-from alerts.snapshot import PERSON_COLOUR, VEHICLE_COLOUR, draw_box, draw_label
 from detectors.types import ObjectClass, TrackedObject
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import cv2
 import numpy as np
 
-from alerts.clip import decode_objects
-from alerts.snapshot import PERSON_COLOUR, VEHICLE_COLOUR, draw_box, draw_label
+from alerts.evidence.clip import decode_objects
+from alerts.evidence.snapshot import PERSON_COLOUR, VEHICLE_COLOUR, draw_box, draw_label
 from detectors.types import ObjectClass
 
 logger = logging.getLogger(__name__)

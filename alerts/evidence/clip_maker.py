@@ -8,7 +8,8 @@ import time
 
 import av
 
-from alerts.clip import (
+from alerts.config import ClipConfig
+from alerts.evidence.clip import (
     CONTENT_TYPES,
     Boxes,
     clip_window,
@@ -17,7 +18,6 @@ from alerts.clip import (
     pick_frames,
     render_clip,
 )
-from alerts.config import ClipConfig
 from alerts.models import AlertEvent, AlertPhase
 from alerts.store import AlertStore
 
