@@ -10,9 +10,12 @@ and written beside the logs, not asserted on: speed is for bench scripts.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from streams.sources import track_records
 from tests.integration.conftest import CLIPS, virat_tracks, wait_until
@@ -57,8 +60,11 @@ def test_sigkill_of_a_worker_moves_its_partitions_and_loses_no_alert(
     failover_s: list[float] = []
     try:
         assert wait_until(lambda: all(w.processed() for w in workers), 240), workers[0].tail()
-        records = [(k, v) for k, v, _ in track_records(tracks, TRACK_STREAM)]
-        produce(site.bootstrap, f"{site.prefix}.tracks", records)
+        # The track camera's records go in two parts, split between two of its alert steps, so the kill lands
+        # among its alerts however fast the workers are: steps of the first part are notified before the kill,
+        # steps of the second part after it.
+        first, rest = split_between_alert_steps(track_records(tracks, TRACK_STREAM), reference)
+        produce(site.bootstrap, f"{site.prefix}.tracks", first)
         assert wait_until(lambda: any(e["camera_id"] == TRACK_CAMERA for e in events(received)), 120)
 
         for kill in range(KILLS):
@@ -68,6 +74,7 @@ def test_sigkill_of_a_worker_moves_its_partitions_and_loses_no_alert(
             if kill == 0:
                 kill_between_notifications(victim, site, received)  # mid-way through the track camera's alerts
                 delivered_before = len(received)
+                produce(site.bootstrap, f"{site.prefix}.tracks", rest)
             else:
                 victim.kill()
             killed_at, seen = time.monotonic(), survivor.processed().get(watched, 0.0)
@@ -91,3 +98,16 @@ def test_sigkill_of_a_worker_moves_its_partitions_and_loses_no_alert(
     repeats = {event_id: n for event_id, n in Counter(e["event_id"] for e in notified).items() if n > 1}
     assert not repeats, f"notified twice: {repeats}"
     assert content(notified) == content(reference), "every alert event of the uninterrupted run, none other"
+
+
+def split_between_alert_steps(
+    records: Iterable[tuple[bytes, bytes, int]], reference: list[dict[str, Any]]
+) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+    """The track records up to a capture time between the middle two alert steps of the uninterrupted run,
+    and the rest (the end-of-stream marker last)."""
+    steps = sorted({float(e["ts"]) for e in reference})
+    assert len(steps) >= 2, f"the track camera raises alert steps at two times at least: {steps}"
+    split = (steps[len(steps) // 2 - 1] + steps[len(steps) // 2]) / 2
+    pairs = [(key, value) for key, value, _ in records]
+    cut = next((i for i, (_, value) in enumerate(pairs) if json.loads(value)["ts"] > split), len(pairs))
+    return pairs[:cut], pairs[cut:]
