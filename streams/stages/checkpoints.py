@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -96,6 +96,22 @@ class StageCheckpoints:
         except Exception as exc:  # written by another version of the service: start this camera afresh
             logger.warning("camera %s: checkpoint unreadable (%s); starting from empty state", camera_id, exc)
             return
+        missing = missing_fields(state)
+        if missing:  # saved by an older version: restoring it would fail on every record of the camera
+            logger.warning(
+                "camera %s: checkpoint from an older version (no %s); starting from empty state",
+                camera_id,
+                ", ".join(missing),
+            )
+            return
         self.stage.restore_state(camera_id, state)
         if state is not None:
             logger.info("camera %s: state restored from %s", camera_id, position, extra={"camera_id": camera_id})
+
+
+def missing_fields(state: object) -> list[str]:
+    """Fields of a dataclass state that the pickled object lacks (added to the class since it was saved, with no
+    class-level default to fall back on)."""
+    if not is_dataclass(state) or isinstance(state, type):
+        return []
+    return [f.name for f in fields(state) if f.name not in vars(state) and not hasattr(type(state), f.name)]
