@@ -6,14 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
-
 from alerts.models import AlertEvent
-from detectors.config import OpenVinoModelConfig
 from detectors.types import ObjectClass, TrackFrame
 from detectors.vision.model import load_detector
 from streams.config import CameraConfig, SiteConfig
-from streams.evaluation.composite import compose_person_at_car
 from streams.records import decode_frame
 from streams.sources import video_records
 from streams.stages.detect import DetectStage
@@ -55,18 +51,6 @@ def test_walkers_far_from_cars_are_looked_at_less_often_and_still_seen() -> None
         return sum(sum(o.cls is ObjectClass.PERSON for o in f.objects) for f in frames) / len(frames)
 
     assert mean_people(adaptive) >= 0.85 * mean_people(full), "the people in view are still seen"
-
-
-@pytest.fixture(scope="module")
-def person_at_car(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return compose_person_at_car(
-        tmp_path_factory.mktemp("clip") / "person-at-car.mp4",
-        load_detector(OpenVinoModelConfig(path=MODEL)),
-        SHARED / "clips" / "street_people_1080p.mp4",
-        SHARED / "clips" / "residential_street_parked_cars.mp4",
-        seconds=12,
-        fps=10,
-    ).path
 
 
 def test_a_person_at_a_car_raises_the_same_alerts(person_at_car: Path) -> None:

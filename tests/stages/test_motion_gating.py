@@ -18,7 +18,6 @@ from detectors.vision.backend import Detector
 from detectors.vision.model import load_detector
 from detectors.vision.mosaic import crop_window, pack, unpack, window_side
 from streams.config import CameraConfig, SiteConfig
-from streams.evaluation.composite import compose_person_at_car
 from streams.ingest import read_frame
 from streams.records import FrameHeader, decode_frame
 from streams.sources import video_records
@@ -55,18 +54,6 @@ def assert_same_alerts(gated: list[AlertEvent], plain: list[AlertEvent]) -> None
     for a, b in zip(gated, plain, strict=True):
         for name in boxes:
             assert max(abs(x - y) for x, y in zip(getattr(a, name), getattr(b, name), strict=True)) < 6.0
-
-
-@pytest.fixture(scope="module")
-def person_at_car(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return compose_person_at_car(
-        tmp_path_factory.mktemp("clip") / "person-at-car.mp4",
-        load_detector(OpenVinoModelConfig(path=MODEL)),
-        SHARED / "clips" / "street_people_1080p.mp4",
-        SHARED / "clips" / "residential_street_parked_cars.mp4",
-        seconds=12,
-        fps=10,
-    ).path
 
 
 def test_still_scene_gives_the_same_alerts_with_most_frames_skipped(person_at_car: Path) -> None:
