@@ -1,11 +1,13 @@
-"""Soak: `sentinel run` (all roles, embedded broker) on looped shared clips as live cameras, for an hour.
+"""Soak: `sentinel run` (all roles) on looped shared clips as live cameras, for an hour or two.
 
-Every minute it prints the RSS of the worker and of its embedded broker, frames sent / processed / dropped in
-that minute, the largest consumer lag, alert events and dead letters so far, read from the service's /metrics.
-The embedded Tansu broker keeps every record in memory (it applies no retention), so its RSS grows with the
-frames sent; point `kafka.bootstrap_servers` at a Kafka broker to soak without that.
+Every minute it prints the RSS of the worker and of its broker(s), frames sent / processed / dropped in that
+minute, the largest consumer lag, alert events and dead letters so far, read from the service's /metrics.
+By default the broker is the embedded Tansu, which keeps every record in memory (no retention), so its RSS
+grows with the frames sent. With `--kafka` the service runs on an Apache Kafka cluster started here
+(streams/kafka/cluster.py: 3 KRaft nodes, replication 3, min ISR 2, acks=all, idempotent producers, the
+settings of the Kafka test tier), and each line also shows the brokers' disk, which frames retention bounds.
 
-    .venv/bin/python bench/soak.py [--minutes 60] [--cameras 4] [--fps 5]
+    .venv/bin/python -m bench.soak [--minutes 60] [--cameras 4] [--fps 5] [--kafka [--frames-retention-s 900]]
 
 Not part of CI. One camera shows a real person held beside a real parked car (composite of the shared clips,
 dwell threshold 8 s on that camera) so alerts keep coming; the others loop the shared clips.
@@ -14,25 +16,30 @@ dwell threshold 8 s on that camera) so alerts keep coming; the others loop the s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
+from bench.pipeline import cluster_settings
 from streams.kafka.broker import free_port
+from streams.kafka.cluster import KafkaCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("YOLO_OFFLINE", "1")  # never download weights or pip-install extras
 
 SHARED = ROOT.parent / "shared"
 HEADER = (
-    "| minute | worker RSS MB | broker RSS MB | sent/min | processed/min | dropped/min | max lag | alert starts |"
-    " events | dead letters |"
+    "| minute | worker RSS MB | broker RSS MB | broker disk MB | sent/min | processed/min | dropped/min | max lag |"
+    " alert starts | events | dead letters |"
 )
 CLIPS = ["street_people_1080p.mp4", "residential_street_parked_cars.mp4", "virat_plaza_people_seated.avi"]
 
@@ -78,7 +85,31 @@ def scrape(port: int) -> dict[str, float]:
     return sums
 
 
-def write_config(path: Path, cameras: int, fps: float, port: int) -> None:
+def cluster_rss_mb(cluster: KafkaCluster) -> float:
+    """Resident memory of all Kafka nodes together, in MB."""
+    return sum(rss_mb(pid)[0] for pid in cluster.pids())
+
+
+def disk_mb(directory: Path) -> float:
+    """Disk used under `directory` (the brokers' log dirs: every replica of every topic), in MB.
+
+    Blocks, not sizes: Kafka preallocates 10 MB sparse index files per segment, which use almost no disk.
+    """
+    return sum(f.stat().st_blocks * 512 for f in directory.rglob("*") if f.is_file()) / 1e6
+
+
+@contextlib.contextmanager
+def kafka_cluster(enabled: bool) -> Iterator[KafkaCluster | None]:
+    """A fresh 3-node cluster in a temporary directory for the soak's length, stopped cleanly after."""
+    if not enabled:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="sentinel-soak-kafka-") as directory:
+        with KafkaCluster(Path(directory), nodes=3) as cluster:
+            yield cluster
+
+
+def write_config(path: Path, cameras: int, fps: float, port: int, kafka: dict | None = None) -> None:
     from detectors.config import OpenVinoModelConfig
     from detectors.vision.model import load_detector
     from streams.evaluation.composite import compose_person_at_car
@@ -100,6 +131,8 @@ def write_config(path: Path, cameras: int, fps: float, port: int) -> None:
         "observability": {"host": "127.0.0.1", "port": port},
         "alerts": {"console": {"host": "127.0.0.1", "port": free_port()}},
     }
+    if kafka:
+        config["kafka"] = kafka
     path.write_text(yaml.safe_dump(config))
 
 
@@ -108,10 +141,28 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=60)
     parser.add_argument("--cameras", type=int, default=4)
     parser.add_argument("--fps", type=float, default=5.0)
+    parser.add_argument("--kafka", action="store_true", help="run on a 3-node Apache Kafka cluster started here")
+    parser.add_argument(
+        "--frames-retention-s",
+        type=int,
+        default=900,
+        help="with --kafka: frames retention, short enough that the disk's plateau shows within the soak",
+    )
     args = parser.parse_args()
+    with kafka_cluster(args.kafka) as cluster:
+        soak(args, cluster)
+
+
+def soak(args: argparse.Namespace, cluster: KafkaCluster | None) -> None:
+    """Runs the service for the soak's length and prints one table row a minute."""
     port = free_port()
     config = Path("/tmp/sentinel-soak.yaml")
-    write_config(config, args.cameras, args.fps, port)
+    kafka = None
+    if cluster is not None:
+        kafka = {**cluster_settings(cluster.bootstrap), "frames_retention_s": args.frames_retention_s}
+        retention = args.frames_retention_s
+        print(f"Apache Kafka {cluster.version}: 3 nodes at {cluster.bootstrap}; frames retention {retention} s")
+    write_config(config, args.cameras, args.fps, port, kafka)
     log = open("/tmp/sentinel-soak.log", "w")  # noqa: SIM115 - kept open for the child's lifetime
     service = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "sentinel"), "run", "--config", str(config)], stdout=log, stderr=log
@@ -138,8 +189,11 @@ def main() -> None:
                 for kind in ("sent", "processed", "dropped")
             )
             worker_mb, broker_mb = rss_mb(service.pid)
+            disk = "-"
+            if cluster is not None:
+                broker_mb, disk = cluster_rss_mb(cluster), f"{disk_mb(cluster.directory):.0f}"
             print(
-                f"| {minute} | {worker_mb:.0f} | {broker_mb:.0f} | {sent} | {processed} | {dropped} | "
+                f"| {minute} | {worker_mb:.0f} | {broker_mb:.0f} | {disk} | {sent} | {processed} | {dropped} | "
                 f"{now['lag']:.0f} | {now.get('alerts_start', 0):.0f} | "
                 f"{now.get('sentinel_alert_events_total', 0):.0f} | {now.get('sentinel_dead_letters_total', 0):.0f} |",
                 flush=True,

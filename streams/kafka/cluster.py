@@ -243,6 +243,10 @@ class KafkaCluster:
     def _alive(self) -> list[int]:
         return [i for i, p in self._procs.items() if p.poll() is None]
 
+    def pids(self) -> list[int]:
+        """Process ids of the running nodes (for measuring their memory)."""
+        return [p.pid for p in self._procs.values() if p.poll() is None]
+
     def kill_node(self, node_id: int) -> None:
         """SIGKILL, as a crashed machine would: no controlled shutdown, no leadership handed over."""
         proc = self._procs.get(node_id)
