@@ -5,7 +5,11 @@ Prints, in one run: model-only fps (YOLO predict on decoded frames, the physical
 capture-to-tracks latency, capture-to-alert latency at live pace for forced alerts on a composite clip (a real
 person held beside a real parked car), and tracks-to-alert latency (VIRAT ground truth, dwell 5 s).
 
-    .venv/bin/python bench/pipeline.py [--clip PATH] [--fps 30] [--frames 150] [--max-width 1280]
+    .venv/bin/python -m bench.pipeline [--clip PATH] [--fps 30] [--frames 150] [--max-width 1280]
+                                       [--bootstrap HOST:PORT,... | --compare-kafka]
+
+With --compare-kafka the end-to-end measures run on the embedded broker and then on a 3-node Apache Kafka
+cluster started by the bench (the Kafka tier's settings), in one process, and print side by side.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import asyncio
 import os
 import platform
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +30,7 @@ from streams.app import WORKER_ROLES, Role
 from streams.config import CameraConfig, load_config
 from streams.evaluation.virat import virat_track_frames
 from streams.ingest import encode_jpeg, file_frames
+from streams.kafka.cluster import KafkaCluster
 from streams.replay import Replayer, replay_stream_id
 from streams.runtime import WorkerRuntime, kafka_bootstrap
 from streams.sources import track_records, video_records
@@ -147,6 +153,41 @@ async def paced_alert_latency(config, detector: Detector, bootstrap: str):
         return await replayer.run(runtime.services.topics.frames, records, sid)
 
 
+def p50_p95_ms(values: list[float]) -> str:
+    return f"{pct(values, 0.5) * 1000:.0f} / {pct(values, 0.95) * 1000:.0f} ms"
+
+
+def broker_rows(config, args, detector: Detector, model_fps: float) -> list[tuple[str, str]]:
+    """The end-to-end measures on one broker: (measure, value) rows."""
+    video, worker, ingest_fps, tracks, paced = asyncio.run(
+        end_to_end(config, args.clip, args.fps, args.frames, detector, args.max_width)
+    )
+    e2e_fps = (video.frames_processed - 1) / video.wall_s
+    worker_fps = (worker.frames_processed - 1) / worker.wall_s
+    starts = tracks.alert_latencies_s
+    live = paced.alert_latencies_s
+    return [
+        ("end-to-end through the broker (decode+encode+Kafka+YOLO+track+rules+Redis)", f"{e2e_fps:.1f} frames/s"),
+        ("ratio end-to-end / model-only", f"{e2e_fps / model_fps:.2f}"),
+        ("ingest alone (H.264 decode + sample + JPEG encode, 1 thread)", f"{ingest_fps:.1f} frames/s"),
+        (
+            "end-to-end, frames pre-encoded by ingest (Kafka+JPEG decode+YOLO+track+rules+Redis)",
+            f"{worker_fps:.1f} frames/s",
+        ),
+        ("ratio end-to-end (pre-encoded) / model-only", f"{worker_fps / model_fps:.2f}"),
+        ("frame sent -> tracks out, p50 / p95", p50_p95_ms(video.frame_latencies_s)),
+        (f"live pace (5 fps): frame sent -> alert event out ({len(live)} rule firings), p50 / p95", p50_p95_ms(live)),
+        ("live pace (5 fps): frame sent -> tracks out, p50 / p95", p50_p95_ms(paced.frame_latencies_s)),
+        (f"track frame sent -> alert event out ({len(starts)} forced, no model), p50 / p95", p50_p95_ms(starts)),
+        ("rules + delivery throughput (VIRAT tracks)", f"{(tracks.frames_processed - 1) / tracks.wall_s:.0f} frames/s"),
+    ]
+
+
+def on_kafka(config, bootstrap: str):
+    """`config` pointed at a Kafka cluster with the tested settings (replication, idempotent producers)."""
+    return config.model_copy(update={"kafka": config.kafka.model_copy(update=cluster_settings(bootstrap))})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clip", type=Path, default=SHARED / "clips" / "street_people_1080p.mp4")
@@ -155,67 +196,52 @@ def main() -> None:
     parser.add_argument(
         "--max-width", type=int, default=1280, help="the camera's detect width (cameras[].max_width; default 1280)"
     )
-    parser.add_argument(
+    brokers = parser.add_mutually_exclusive_group()
+    brokers.add_argument(
         "--bootstrap",
         help="a Kafka cluster (host:port,...; e.g. from `sentinel kafka start --nodes 3`) instead of the embedded "
         "broker: topics replicated min(3, brokers) times, idempotent producers",
     )
+    brokers.add_argument(
+        "--compare-kafka",
+        action="store_true",
+        help="measure on the embedded broker and on a 3-node Apache Kafka cluster started here, side by side",
+    )
     args = parser.parse_args()
     config = load_config(None)
     if args.bootstrap:
-        config = config.model_copy(update={"kafka": config.kafka.model_copy(update=cluster_settings(args.bootstrap))})
+        config = on_kafka(config, args.bootstrap)
     detector = load_detector(config.detector.model)
     camera = CameraConfig(id="bench-cam", max_width=args.max_width)
     images = pipeline_images(args.clip, args.fps, args.frames, camera, config)
-    n = len(images)
     model_fps = model_only(detector, images)
     ultralytics_fps = model_only(load_detector(UltralyticsModelConfig(type="ultralytics")), images)
-    video, worker, ingest_fps, tracks, paced = asyncio.run(
-        end_to_end(config, args.clip, args.fps, args.frames, detector, args.max_width)
-    )
-    e2e_fps = (video.frames_processed - 1) / video.wall_s
-    worker_fps = (worker.frames_processed - 1) / worker.wall_s
-    starts = tracks.alert_latencies_s
-    live = paced.alert_latencies_s
+    columns: dict[str, list[tuple[str, str]]] = {}
+    if args.compare_kafka:
+        columns["embedded Tansu"] = broker_rows(config, args, detector, model_fps)
+        with tempfile.TemporaryDirectory(prefix="sentinel-bench-kafka-") as directory:
+            with KafkaCluster(Path(directory), nodes=3) as cluster:
+                columns[f"Apache Kafka {cluster.version}, 3 nodes"] = broker_rows(
+                    on_kafka(config, cluster.bootstrap), args, detector, model_fps
+                )
+    else:
+        name = f"Apache Kafka at {args.bootstrap}" if args.bootstrap else "embedded Tansu"
+        columns[name] = broker_rows(config, args, detector, model_fps)
     print(
         f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"model {detector.path.name} imgsz {config.detector.model.imgsz}"
     )
-    print(f"clip: {args.clip.name}, {n} frames at {args.fps:g} fps sampling, sent {args.max_width} px wide")
-    print(f"broker: {'Apache Kafka at ' + args.bootstrap if args.bootstrap else 'embedded Tansu'}")
-    print("| measure | value |")
-    print("| --- | --- |")
-    print(f"| model-only, {config.detector.model.type} backend (the physical limit) | {model_fps:.1f} frames/s |")
-    print(
-        f"| model-only, ultralytics predictor one frame at a time (for comparison) | {ultralytics_fps:.1f} frames/s |"
-    )
-    print(f"| end-to-end through the broker (decode+encode+Kafka+YOLO+track+rules+Redis) | {e2e_fps:.1f} frames/s |")
-    print(f"| ratio end-to-end / model-only | {e2e_fps / model_fps:.2f} |")
-    print(f"| ingest alone (H.264 decode + sample + JPEG encode, 1 thread) | {ingest_fps:.1f} frames/s |")
-    print(
-        "| end-to-end, frames pre-encoded by ingest (Kafka+JPEG decode+YOLO+track+rules+Redis) | "
-        f"{worker_fps:.1f} frames/s |"
-    )
-    print(f"| ratio end-to-end (pre-encoded) / model-only | {worker_fps / model_fps:.2f} |")
-    print(
-        f"| frame sent -> tracks out, p50 / p95 | {pct(video.frame_latencies_s, 0.5) * 1000:.0f} / "
-        f"{pct(video.frame_latencies_s, 0.95) * 1000:.0f} ms |"
-    )
-    print(
-        f"| live pace (5 fps): frame sent -> alert event out ({len(live)} rule firings), p50 / p95 | "
-        f"{pct(live, 0.5) * 1000:.0f} / {pct(live, 0.95) * 1000:.0f} ms |"
-    )
-    print(
-        f"| live pace (5 fps): frame sent -> tracks out, p50 / p95 | "
-        f"{pct(paced.frame_latencies_s, 0.5) * 1000:.0f} / {pct(paced.frame_latencies_s, 0.95) * 1000:.0f} ms |"
-    )
-    print(
-        f"| track frame sent -> alert event out ({len(starts)} forced, no model), p50 / p95 | "
-        f"{pct(starts, 0.5) * 1000:.0f} / {pct(starts, 0.95) * 1000:.0f} ms |"
-    )
-    print(
-        f"| rules + delivery throughput (VIRAT tracks) | {(tracks.frames_processed - 1) / tracks.wall_s:.0f} frames/s |"
-    )
+    print(f"clip: {args.clip.name}, {len(images)} frames at {args.fps:g} fps sampling, sent {args.max_width} px wide")
+    print("| measure | " + " | ".join(columns) + " |")
+    print("| --- |" + " --- |" * len(columns))
+    model_rows = [
+        (f"model-only, {config.detector.model.type} backend (the physical limit)", f"{model_fps:.1f} frames/s"),
+        ("model-only, ultralytics predictor one frame at a time (for comparison)", f"{ultralytics_fps:.1f} frames/s"),
+    ]
+    for measure, value in model_rows:
+        print(f"| {measure} | " + " | ".join(value for _ in columns) + " |")
+    for index, (measure, _) in enumerate(next(iter(columns.values()))):
+        print(f"| {measure} | " + " | ".join(rows[index][1] for rows in columns.values()) + " |")
 
 
 if __name__ == "__main__":

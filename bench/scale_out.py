@@ -7,7 +7,10 @@ replay backlog, so nothing is shed and the workers run flat out. Throughput is f
 from the first frame done to the last, summed over the workers' own counters. Motion gating is off, so every
 frame costs the model. Settings: one worker on one core; two workers on a core each; one worker on all cores.
 
-    .venv/bin/python bench/scale_out.py [--seconds-of-video 10] [--cameras 16]
+    .venv/bin/python -m bench.scale_out [--seconds-of-video 10] [--cameras 16] [--bootstrap HOST:PORT | --compare-kafka]
+
+With --compare-kafka each setting runs on the embedded broker and then on a 3-node Apache Kafka cluster
+started by the bench (the Kafka tier's settings), and the table shows both with their ratio.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -36,6 +40,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from bench.pipeline import cluster_settings
 from streams.app import MAX_RECORD_BYTES
 from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.cluster import KafkaCluster
 from streams.records import decode_frame, encode_frame
 from streams.sources import video_records
 
@@ -100,20 +105,40 @@ def camera_records(cameras: list[str], seconds: float, run: str) -> list[tuple[b
     return out
 
 
-KAFKA_SETTINGS: dict = {}  # with --bootstrap: the tested cluster settings (bench.pipeline.cluster_settings)
+@dataclass(frozen=True)
+class Broker:
+    """Where a measurement runs: its name in the table, its address, and the service's Kafka settings for it."""
+
+    name: str
+    bootstrap: str
+    settings: dict = field(default_factory=dict)
+
+
+def cluster_broker(name: str, bootstrap: str) -> Broker:
+    """A Kafka cluster with the tested settings (bench.pipeline.cluster_settings)."""
+    settings = {k: v for k, v in cluster_settings(bootstrap).items() if k != "bootstrap_servers"}
+    return Broker(name, bootstrap, settings)
 
 
 @contextlib.contextmanager
-def broker_address(bootstrap: str | None) -> Iterator[str]:
+def brokers(bootstrap: str | None, compare_kafka: bool) -> Iterator[list[Broker]]:
+    """The broker(s) to measure on: a given cluster, the embedded one, or both it and a 3-node cluster."""
     if bootstrap:
-        yield bootstrap
+        yield [cluster_broker(f"Apache Kafka at {bootstrap}", bootstrap)]
         return
-    with EmbeddedBroker() as broker:
-        yield broker.bootstrap
+    with contextlib.ExitStack() as stack:
+        embedded = stack.enter_context(EmbeddedBroker())
+        found = [Broker("embedded Tansu", embedded.bootstrap)]
+        if compare_kafka:
+            directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="sentinel-bench-kafka-"))
+            cluster = stack.enter_context(KafkaCluster(Path(directory), nodes=3))
+            found.append(cluster_broker(f"Apache Kafka {cluster.version}, 3 nodes", cluster.bootstrap))
+        yield found
 
 
-def measure(bootstrap: str, cores: list[str | None], cameras: list[str], seconds: float, work: Path) -> float:
+def measure(broker: Broker, cores: list[str | None], cameras: list[str], seconds: float, work: Path) -> float:
     """Frames per second of one group of detect workers, one per entry of `cores` (a taskset core list or None)."""
+    bootstrap = broker.bootstrap
     tag = uuid.uuid4().hex[:8]
     ports = [free_port() for _ in cores]
     procs, logs = [], []
@@ -130,7 +155,7 @@ def measure(bootstrap: str, cores: list[str | None], cameras: list[str], seconds
                         "partitions": PARTITIONS,
                         "rebalance_timeout_s": 2,
                         "session_timeout_s": 10,
-                        **KAFKA_SETTINGS,
+                        **broker.settings,
                     },
                     "redis": {"key_prefix": f"sentinel-bench-{tag}:"},
                     "detector": {"motion": {"enabled": False}},
@@ -178,10 +203,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds-of-video", type=float, default=10.0, help="Clip seconds each camera sends")
     parser.add_argument("--cameras", type=int, default=16)
-    parser.add_argument("--bootstrap", help="a Kafka cluster (host:port,...) instead of the embedded broker")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--bootstrap", help="a Kafka cluster (host:port,...) instead of the embedded broker")
+    choice.add_argument(
+        "--compare-kafka",
+        action="store_true",
+        help="each setting on the embedded broker and on a 3-node Apache Kafka cluster started here, alternately",
+    )
     args = parser.parse_args()
-    if args.bootstrap:
-        KAFKA_SETTINGS.update({k: v for k, v in cluster_settings(args.bootstrap).items() if k != "bootstrap_servers"})
     if shutil.which("taskset") is None:
         raise SystemExit("taskset (util-linux) is needed to pin workers to cores")
     cores = os.cpu_count() or 1
@@ -194,16 +223,24 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {cores} cores; {len(cameras)} cameras x {args.seconds_of_video:g} s at 5 fps"
     )
-    print(f"broker: {'Apache Kafka at ' + args.bootstrap if args.bootstrap else 'embedded Tansu'}")
     print("(the broker and this script share the same cores)\n")
-    print("| detect workers | frames/s | vs 1 worker on 1 core |")
-    print("| --- | --- | --- |")
-    with broker_address(args.bootstrap) as bootstrap, tempfile.TemporaryDirectory() as tmp:
-        base = None
+    with brokers(args.bootstrap, args.compare_kafka) as found, tempfile.TemporaryDirectory() as tmp:
+        header = "| detect workers | " + " | ".join(f"{b.name} frames/s | vs 1 worker on 1 core" for b in found)
+        if len(found) == 2:
+            header += " | Kafka / Tansu"
+        print(header + " |")
+        print("| --- |" + " --- |" * (header.count(" | ")))
+        bases: dict[str, float] = {}
         for name, pinning in settings:
-            fps = measure(bootstrap, pinning, cameras, args.seconds_of_video, Path(tmp))
-            base = base or fps
-            print(f"| {name} | {fps:.1f} | {fps / base:.2f}x |", flush=True)
+            cells, rates = [], []
+            for broker in found:  # alternately, so a load change on the machine hits both brokers alike
+                fps = measure(broker, pinning, cameras, args.seconds_of_video, Path(tmp))
+                base = bases.setdefault(broker.name, fps)
+                cells.append(f"{fps:.1f} | {fps / base:.2f}x")
+                rates.append(fps)
+            if len(rates) == 2:
+                cells.append(f"{rates[1] / rates[0]:.2f}")
+            print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":
