@@ -1,9 +1,9 @@
 """Soak: `sentinel run` (all roles) on looped shared clips as live cameras, for an hour or two.
 
-Every minute it prints the RSS of the worker and of its broker(s), frames sent / processed / dropped in that
-minute, the largest consumer lag, alert events and dead letters so far, read from the service's /metrics.
-By default the broker is the embedded Tansu, which keeps every record in memory (no retention), so its RSS
-grows with the frames sent. With `--kafka` the service runs on an Apache Kafka cluster started here
+Every minute it prints the RSS of the worker and of its broker(s), frames sent / processed / shed (too old) /
+dropped in that minute, the largest consumer lag, alert events and dead letters so far, read from the service's
+/metrics. By default the broker is the embedded Tansu, which keeps every record in memory (no retention), so its
+RSS grows with the frames sent. With `--kafka` the service runs on an Apache Kafka cluster started here
 (streams/kafka/cluster.py: 3 KRaft nodes, replication 3, min ISR 2, acks=all, idempotent producers, the
 settings of the Kafka test tier), and each line also shows the brokers' disk, which frames retention bounds.
 
@@ -38,8 +38,8 @@ os.environ.setdefault("YOLO_OFFLINE", "1")  # never download weights or pip-inst
 
 SHARED = ROOT.parent / "shared"
 HEADER = (
-    "| minute | worker RSS MB | broker RSS MB | broker disk MB | sent/min | processed/min | dropped/min | max lag |"
-    " alert starts | events | dead letters |"
+    "| minute | worker RSS MB | broker RSS MB | broker disk MB | sent/min | processed/min | shed/min | dropped/min |"
+    " max lag | alert starts | events | dead letters |"
 )
 CLIPS = ["street_people_1080p.mp4", "residential_street_parked_cars.mp4", "virat_plaza_people_seated.avi"]
 
@@ -184,16 +184,17 @@ def soak(args: argparse.Namespace, cluster: KafkaCluster | None) -> None:
             except OSError as exc:
                 print(f"| {minute} | metrics unreachable: {exc} |", flush=True)
                 continue
-            sent, processed, dropped = (
+            sent, processed, shed, dropped = (
                 int(now.get(f"sentinel_frames_{kind}_total", 0) - previous.get(f"sentinel_frames_{kind}_total", 0))
-                for kind in ("sent", "processed", "dropped")
+                for kind in ("sent", "processed", "shed", "dropped")
             )
             worker_mb, broker_mb = rss_mb(service.pid)
             disk = "-"
             if cluster is not None:
                 broker_mb, disk = cluster_rss_mb(cluster), f"{disk_mb(cluster.directory):.0f}"
             print(
-                f"| {minute} | {worker_mb:.0f} | {broker_mb:.0f} | {disk} | {sent} | {processed} | {dropped} | "
+                f"| {minute} | {worker_mb:.0f} | {broker_mb:.0f} | {disk} | {sent} | {processed} | {shed} | "
+                f"{dropped} | "
                 f"{now['lag']:.0f} | {now.get('alerts_start', 0):.0f} | "
                 f"{now.get('sentinel_alert_events_total', 0):.0f} | {now.get('sentinel_dead_letters_total', 0):.0f} |",
                 flush=True,
