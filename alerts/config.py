@@ -10,6 +10,8 @@ from alerts.models import AlertPhase, Severity
 from detectors.base import StrictModel
 
 CHANNEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+# A responder's own ntfy topic: anyone who knows a topic can read it, so it is as long as a password
+RESPONDER_TOPIC = r"^[A-Za-z0-9_-]{16,64}$"
 
 
 class WebhookConfig(StrictModel):
@@ -99,6 +101,11 @@ class AccountConfig(StrictModel):
     role: Literal["officer", "supervisor", "admin", "guard", "patrol"]
     password_hash: SecretStr = Field(
         description="Argon2id hash from `sentinel console hash-password`; never a password"
+    )
+    ntfy_topic: str | None = Field(
+        default=None,
+        pattern=RESPONDER_TOPIC,
+        description="This responder's own ntfy topic (a secret, 16-64 of A-Za-z0-9_-): dispatches to them go there",
     )
 
 

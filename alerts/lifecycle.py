@@ -89,6 +89,9 @@ class Transition(BaseModel):
     at: float = Field(description="Wall-clock time the officer acted")
     note: str = Field(default="", max_length=1000)
     responder: str | None = Field(default=None, description="Dispatch: the guard or patrol account sent")
+    via: str = Field(
+        default="", max_length=64, description="Where the step was taken if not the console, e.g. ntfy button"
+    )
 
 
 class LifecycleState(BaseModel):
@@ -168,7 +171,14 @@ class LifecycleStore:
         return [Transition.model_validate_json(r) for r in await self.redis.lrange(self._key(alert_id, "log"), 0, -1)]
 
     async def apply(
-        self, alert_id: str, action: Action, by: str, role: Role, note: str = "", responder: str | None = None
+        self,
+        alert_id: str,
+        action: Action,
+        by: str,
+        role: Role,
+        note: str = "",
+        responder: str | None = None,
+        via: str = "",
     ) -> Outcome:
         """Take the action atomically; a concurrent change makes this one re-check against the new state."""
         result: list[Outcome] = []
@@ -191,6 +201,7 @@ class LifecycleStore:
                 at=now,
                 note=note.strip(),
                 responder=responder if action is Action.DISPATCH else None,
+                via=via,
             )
             pipe.rpush(self._key(alert_id, "log"), step.model_dump_json())
             pipe.expire(self._key(alert_id, "log"), self.retention_s)
@@ -202,7 +213,13 @@ class LifecycleStore:
             }
             pipe.xadd(self.changes_key, event, maxlen=10_000, approximate=True)  # consoles follow this
             logger.info(
-                "alert %s %s -> %s by %s", alert_id, current.state, outcome.state, by, extra={"alert_id": alert_id}
+                "alert %s %s -> %s by %s%s",
+                alert_id,
+                current.state,
+                outcome.state,
+                by,
+                f" via {via}" if via else "",
+                extra={"alert_id": alert_id},
             )
             update: dict[str, Any] = {"state": outcome.state, "last_action": action, "updated_at": now}
             if action is Action.DISPATCH:

@@ -47,6 +47,7 @@ class Action:
     to_state: str
     note: str = ""
     responder: str | None = None
+    via: str = ""  # e.g. "ntfy button": the step was taken from a notification
 
 
 def is_replay(alert: Alert) -> bool:
@@ -90,6 +91,7 @@ def timeline(events: Sequence[Alert], actions: Sequence[Action], timezone: str) 
     for action in actions:
         note = f" ({action.note})" if action.note else ""
         sent = f" to {action.responder}" if action.responder else ""
-        text = f"{action.from_state} → {action.to_state} by {action.by}{sent}{note}"
+        via = f" via {action.via}" if action.via else ""
+        text = f"{action.from_state} → {action.to_state} by {action.by}{via}{sent}{note}"
         entries.append(Entry(action.at, _when(action.at, zone), text, "action"))
     return sorted(entries, key=lambda entry: entry.ts)

@@ -18,13 +18,15 @@ from typing import Any, cast
 from aiohttp import web
 from pydantic import ValidationError
 
-from alerts.ack_tokens import AckTokens
-from alerts.console.auth import ConsoleAuth, LoginRefused, Session
+from alerts.action_tokens import ActionTokens
+from alerts.console.auth import SESSION_KEY, ConsoleAuth, LoginRefused, Session
 from alerts.console.devices import DevicesApi
 from alerts.console.ranges import byte_range_response
+from alerts.console.responders import ResponderApi
 from alerts.console.responses import ResponseObserver, observe_new_stages
 from alerts.console.responses import gather as gather_responses
-from alerts.delivery.webpush import PushSubscription, PushSubscriptions, WebPushChannel
+from alerts.delivery.dispatch import DispatchPush
+from alerts.delivery.webpush import PushSubscription, PushSubscriptions
 from alerts.device_liveness import DeviceLiveness
 from alerts.evidence.live_view import render_live
 from alerts.lifecycle import RESPONDERS, Action, LifecycleStore, Role
@@ -38,8 +40,7 @@ logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "sentinel_session"
-SESSION_KEY = web.RequestKey("session", Session)
-PUBLIC = ("/login", "/api/login", "/api/ack/", "/static/", "/manifest.webmanifest", "/sw.js")
+PUBLIC = ("/login", "/api/login", "/api/ack/", "/api/act/", "/static/", "/manifest.webmanifest", "/sw.js")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -53,18 +54,19 @@ class Console:
         timezone: str = "UTC",
         targets: dict[str, float] | None = None,
         on_response: ResponseObserver | None = None,
-        responder_push: WebPushChannel | None = None,
+        dispatch: DispatchPush | None = None,
     ) -> None:
         self.store = store
         self.targets = targets  # response-time targets per stage (alerts.response_targets_s)
         self.on_response = on_response
-        self.responder_push = responder_push  # a dispatch reaches the responder's own phones (Web Push)
+        self.dispatch = dispatch  # a dispatch reaches the responder's own phones (Web Push, their ntfy topic)
         self.timezone = timezone  # the site's: the timeline's times are written in it
         self.lifecycle = lifecycle
         self.auth = auth
         self.push_public_key = push_public_key  # VAPID public key, when Web Push is configured
         self.subscriptions = PushSubscriptions(store.redis, store.prefix)
-        self.tokens = AckTokens(store.redis, auth.config.session_ttl_s, store.prefix)
+        self.tokens = ActionTokens(store.redis, auth.config.session_ttl_s, store.prefix)
+        self.responders = ResponderApi(auth, lifecycle, store, self.tokens, dispatch, self._observe)
         self.devices = DevicesApi(DeviceLiveness(store.redis, store.prefix))
         self._site = WebSite(shutdown_timeout=2.0)  # live feeds end when the console stops
 
@@ -89,9 +91,13 @@ class Console:
         r.add_get("/api/cameras/{camera_id}/live", self._live)
         r.add_post("/api/alerts/{alert_id}/actions", self._action)
         r.add_get("/api/stream", self._stream)
-        r.add_post("/api/ack/{token}", self._ack_by_token)
+        r.add_post("/api/ack/{token}", self.responders.act_by_token)  # acknowledge links sent before /api/act/
+        r.add_post("/api/act/{alert_id}/{token}", self.responders.act_by_token)
         r.add_get("/api/accounts", self._accounts)
-        r.add_get("/api/responders", self._responders)
+        r.add_get("/api/responders", self.responders.responders)
+        r.add_get("/api/me/ntfy-topic", self.responders.my_topic)
+        r.add_put("/api/me/ntfy-topic", self.responders.set_my_topic)
+        r.add_get("/profile", self._page("profile.html"))
         r.add_get("/api/response-times", self._response_times)
         r.add_get("/response-times", self._page("responses.html"))
         r.add_post("/api/accounts", self._add_account)
@@ -107,8 +113,8 @@ class Console:
 
     async def stop(self) -> None:
         await self._site.stop()
-        if self.responder_push is not None:
-            await self.responder_push.close()
+        if self.dispatch is not None:
+            await self.dispatch.close()
 
     @web.middleware
     async def _headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -215,7 +221,7 @@ class Console:
         summary["deliveries"] = await self.store.delivery_log(alert_id)
         summary["clip"] = await self.store.clip_info(alert_id)
         actions = [
-            TimelineAction(t.at, t.by, t.from_state.value, t.to_state.value, t.note, t.responder)
+            TimelineAction(t.at, t.by, t.from_state.value, t.to_state.value, t.note, t.responder, t.via)
             for t in await self.lifecycle.history(alert_id)
         ]
         events = await self.store.timeline(alert_id)
@@ -271,40 +277,29 @@ class Console:
         )
         if not outcome.ok:
             return _error(409, outcome.reason)
-        if outcome.changed and responder is not None and self.responder_push is not None:
-            alert = await self.store.get(request.match_info["alert_id"])
-            if alert is not None:
-                await self.responder_push.send_to(alert, responder)
-        if outcome.changed and self.on_response is not None:
-            await observe_new_stages(self.store, self.lifecycle, request.match_info["alert_id"], self.on_response)
-        return web.json_response({"state": outcome.state.value, "changed": outcome.changed})
+        reply: dict[str, Any] = {"state": outcome.state.value, "changed": outcome.changed}
+        if outcome.changed and responder is not None:
+            reply["push"] = await self.responders.push_dispatch(request.match_info["alert_id"], responder)
+        if outcome.changed:
+            await self._observe(request.match_info["alert_id"])
+        return web.json_response(reply)
+
+    async def _observe(self, alert_id: str) -> None:
+        """After a transition: the response-time stages it reached, to metrics."""
+        if self.on_response is not None:
+            await observe_new_stages(self.store, self.lifecycle, alert_id, self.on_response)
 
     async def _response_times(self, request: web.Request) -> web.StreamResponse:
         """p50/p90 per site and responder of alert -> acknowledged, -> dispatched, -> on scene, against targets."""
         responses = await gather_responses(self.store, self.lifecycle)
         return web.json_response({"targets_s": self.targets, "rows": summarize(responses, self.targets)})
 
-    async def _ack_by_token(self, request: web.Request) -> web.StreamResponse:
-        """A push notification's Acknowledge button: the one-time token is the credential, for that alert only."""
-        redeemed = await self.tokens.redeem(request.match_info["token"])
-        if redeemed is None:
-            return _error(404, "unknown, used or expired acknowledge link")
-        alert_id, channel = redeemed
-        outcome = await self.lifecycle.apply(alert_id, Action.ACKNOWLEDGE, f"{channel} button", Role.OFFICER)
-        if not outcome.ok:
-            return _error(409, outcome.reason)
-        return web.json_response({"alert_id": alert_id, "state": outcome.state.value})
-
     async def _accounts(self, request: web.Request) -> web.StreamResponse:
         if request[SESSION_KEY].role != "admin":
             return _error(403, "admins only")
-        return web.json_response([{"username": a.username, "role": a.role} for a in await self.auth.accounts()])
-
-    async def _responders(self, request: web.Request) -> web.StreamResponse:
-        """Guard and patrol accounts: whom an alert can be dispatched to."""
         accounts = await self.auth.accounts()
         return web.json_response(
-            [{"username": a.username, "role": a.role} for a in accounts if Role(a.role) in RESPONDERS]
+            [{"username": a.username, "role": a.role, "ntfy": bool(a.ntfy_topic)} for a in accounts]
         )
 
     async def _add_account(self, request: web.Request) -> web.StreamResponse:

@@ -9,20 +9,24 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+import re
 import secrets
 import time
 from typing import Literal
 
 import redis.asyncio as aioredis
+from aiohttp import web
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import WatchError
 
-from alerts.config import ConsoleConfig
+from alerts.config import RESPONDER_TOPIC, ConsoleConfig
 
 logger = logging.getLogger(__name__)
 
 ADDRESS_FACTOR = 5
+TOPIC_RULE = "an ntfy topic is 16-64 letters, digits, _ or - (anyone who knows it can read it: make it long and random)"
 _HASHER = PasswordHasher()  # Argon2id with the library's current recommended parameters
 
 
@@ -43,6 +47,11 @@ class Account(BaseModel):
     username: str
     role: Literal["officer", "supervisor", "admin", "guard", "patrol"]
     password_hash: str
+    ntfy_topic: str | None = Field(default=None, pattern=RESPONDER_TOPIC, description="Their own ntfy topic (secret)")
+
+
+class ChangeRefused(Exception):
+    """The account cannot be changed here (unknown, or from the config); the message is safe to show."""
 
 
 class Session(BaseModel):
@@ -56,6 +65,9 @@ class Session(BaseModel):
 
     def csrf_ok(self, presented: str | None) -> bool:
         return presented is not None and hmac.compare_digest(presented, self.csrf)
+
+
+SESSION_KEY = web.RequestKey("session", Session)  # the signed-in session, set on each request by the console
 
 
 class LoginRefused(Exception):
@@ -73,7 +85,9 @@ class ConsoleAuth:
         return self.prefix + ":".join(("console", *parts))
 
     async def add_account(self, username: str, role: str, password: str) -> Account:
-        account = Account(username=username, role=role, password_hash=hash_password(password))  # type: ignore[arg-type]
+        previous = await self.redis.get(self._key("user", username))
+        topic = Account.model_validate_json(previous).ntfy_topic if previous else None  # a new password keeps it
+        account = Account(username=username, role=role, password_hash=hash_password(password), ntfy_topic=topic)  # type: ignore[arg-type]
         await self.redis.set(self._key("user", username), account.model_dump_json())
         logger.info("console account %s (%s) saved", username, role)
         return account
@@ -82,20 +96,50 @@ class ConsoleAuth:
         for configured in self.config.accounts:
             if configured.username == username:
                 return Account(
-                    username=username, role=configured.role, password_hash=configured.password_hash.get_secret_value()
+                    username=username,
+                    role=configured.role,
+                    password_hash=configured.password_hash.get_secret_value(),
+                    ntfy_topic=configured.ntfy_topic,
                 )
         raw = await self.redis.get(self._key("user", username))
         return Account.model_validate_json(raw) if raw else None
 
     async def accounts(self) -> list[Account]:
         """Config accounts first, then those added in Redis (a config account wins over a same-named one)."""
-        found = {a.username: Account(username=a.username, role=a.role, password_hash="") for a in self.config.accounts}
+        found = {
+            a.username: Account(username=a.username, role=a.role, password_hash="", ntfy_topic=a.ntfy_topic)
+            for a in self.config.accounts
+        }
         async for key in self.redis.scan_iter(match=self._key("user", "*")):
             raw = await self.redis.get(key)
             if raw:
                 account = Account.model_validate_json(raw)
                 found.setdefault(account.username, account.model_copy(update={"password_hash": ""}))
         return list(found.values())
+
+    async def set_ntfy_topic(self, username: str, topic: str | None) -> Account:
+        """Give an account added in Redis its own ntfy topic (None: none); the topic is validated, never logged."""
+        if topic is not None and not re.fullmatch(RESPONDER_TOPIC, topic):
+            raise ChangeRefused(TOPIC_RULE)
+        if any(a.username == username for a in self.config.accounts):
+            raise ChangeRefused(f"{username} is a config account: set its ntfy_topic in alerts.console.accounts")
+        key = self._key("user", username)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    if not raw:
+                        raise ChangeRefused(f"no account {username}")
+                    account = Account.model_validate_json(raw).model_copy(update={"ntfy_topic": topic})
+                    pipe.multi()
+                    pipe.set(key, account.model_dump_json())
+                    await pipe.execute()
+                    break
+                except WatchError:
+                    continue
+        logger.info("console account %s: ntfy topic %s", username, "set" if topic else "cleared")
+        return account
 
     async def remove_account(self, username: str) -> bool:
         """Remove an account added in Redis and end its sessions at their next request (config ones stay)."""

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import aiomqtt
 
-from alerts.ack_tokens import AckTokens
+from alerts.action_tokens import ActionTokens
 from alerts.config import MqttConfig, NtfyConfig, PushPolicy
 from alerts.delivery.channels import DeliveryError, RetryPolicy, post_with_retries
 from alerts.models import Alert, AlertEvent, AlertPhase, Severity
@@ -64,6 +64,12 @@ def push_payload(event: Alert, console_url: str | None = None) -> dict[str, Any]
         if isinstance(event, AlertEvent):  # built just after the push goes out; the link works once it is ready
             payload["clip_url"] = f"{base}/api/alerts/{event.alert_id}/clip"
     return payload
+
+
+def action_url(console_url: str, alert_id: str, token: str) -> str:
+    """Where a notification's one-time button POSTs (alerts/action_tokens.py): the alert is in the path, so a
+    link aimed at another alert is refused."""
+    return f"{console_url.rstrip('/')}/api/act/{alert_id}/{token}"
 
 
 def title(event: Alert) -> str:
@@ -121,7 +127,7 @@ class NtfyChannel:
     """ntfy JSON publishing: title, message, priority, tags, a click-through, and 'Open' and 'Acknowledge'
     buttons (the latter a one-time link the ntfy server POSTs to the console, when tokens are given)."""
 
-    def __init__(self, config: NtfyConfig, tokens: AckTokens | None = None) -> None:
+    def __init__(self, config: NtfyConfig, tokens: ActionTokens | None = None) -> None:
         self.config = config
         self.tokens = tokens
         self.name = config.name
@@ -145,7 +151,7 @@ class NtfyChannel:
             body["actions"] = [{"action": "view", "label": "Open", "url": page, "clear": False}]
             if self.tokens is not None:
                 token = await self.tokens.issue(event.alert_id, self.name)
-                ack = f"{str(self.config.console_url).rstrip('/')}/api/ack/{token}"
+                ack = action_url(str(self.config.console_url), event.alert_id, token)
                 body["actions"].append(
                     {"action": "http", "label": "Acknowledge", "url": ack, "method": "POST", "clear": True}
                 )
@@ -155,12 +161,17 @@ class NtfyChannel:
         return body
 
     async def send(self, event: Alert) -> int:
+        return await self.publish(await self.message(event))
+
+    async def publish(self, message: dict[str, Any]) -> int:
+        """POST one ntfy JSON message (its topic inside) to the server, with retries; the attempts it took.
+        A dispatch uses it too, with the responder's own topic: the server and token are the site's."""
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.config.timeout_s))
         headers = {"Content-Type": "application/json"}
         if self.config.token is not None:
             headers["Authorization"] = f"Bearer {self.config.token.get_secret_value()}"
-        body = json.dumps(await self.message(event)).encode()
+        body = json.dumps(message).encode()
         policy = RetryPolicy(self.config.max_attempts, 0.5)
         return await post_with_retries(self._session, str(self.config.url), body, headers, policy, self.name)
 

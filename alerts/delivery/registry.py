@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from alerts.ack_tokens import AckTokens
+from alerts.action_tokens import ActionTokens
 from alerts.config import AlertsConfig
 from alerts.delivery.channels import Channel, WebhookChannel
 from alerts.delivery.push import MqttChannel, NtfyChannel
@@ -47,7 +47,7 @@ def _ntfy(ctx: ChannelContext) -> list[Channel]:
     ntfy = ctx.config.ntfy
     if ntfy is None:
         return []
-    tokens = AckTokens(ctx.store.redis, ctx.config.console.session_ttl_s, ctx.store.prefix)
+    tokens = ActionTokens(ctx.store.redis, ctx.config.console.session_ttl_s, ctx.store.prefix)
     return [NtfyChannel(ntfy, tokens)]
 
 

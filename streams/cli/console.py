@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from alerts.console.auth import ConsoleAuth, hash_password
+from alerts.console.auth import ChangeRefused, ConsoleAuth, hash_password
+from alerts.delivery.dispatch import masked, new_topic
 from alerts.delivery.webpush import generate_vapid_keys
 from streams.config import ConfigError, load_config
 from streams.runtime import check_redis, make_store
@@ -47,6 +48,43 @@ def add_user(username: str, role: str, password: str, config_path: Path | None) 
 
     asyncio.run(run())
     click.echo(f"console account {username} ({role}) saved")
+
+
+@console_group.command("ntfy-topic")
+@click.argument("username")
+@click.option("--generate", is_flag=True, help="Make a random topic and print it once (to subscribe on the phone).")
+@click.option("--clear", is_flag=True, help="Remove the account's topic: dispatches reach it by Web Push only.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def ntfy_topic(username: str, generate: bool, clear: bool, config_path: Path | None) -> None:
+    """Set the account's own ntfy topic: a dispatch to it is pushed there, with one-time step buttons.
+
+    The topic is prompted for (hidden: anyone who knows it can read it), unless --generate or --clear.
+    """
+    if generate and clear:
+        raise click.UsageError("--generate or --clear, not both")
+    topic = None if clear else new_topic() if generate else click.prompt("ntfy topic", hide_input=True)
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    async def run() -> None:
+        store = make_store(config)
+        await check_redis(store, config.redis.redacted_url)
+        try:
+            await ConsoleAuth(store.redis, config.alerts.console, store.prefix).set_ntfy_topic(username, topic)
+        except ChangeRefused as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            await store.redis.aclose()
+
+    asyncio.run(run())
+    if topic is None:
+        click.echo(f"console account {username}: ntfy topic cleared")
+    elif generate:
+        click.echo(f"console account {username}: ntfy topic {topic} (subscribe to it in the ntfy app; shown once)")
+    else:
+        click.echo(f"console account {username}: ntfy topic {masked(topic)} set")
 
 
 @console_group.command("vapid-keys")

@@ -11,10 +11,14 @@ from collections.abc import AsyncIterator
 import click
 from redis.asyncio import Redis
 
+from alerts.action_tokens import ActionTokens
 from alerts.console.app import Console
 from alerts.console.auth import ConsoleAuth
+from alerts.delivery.dispatch import DispatchPush
+from alerts.delivery.push import NtfyChannel
 from alerts.delivery.webpush import PushSubscriptions, WebPushChannel
 from alerts.lifecycle import LifecycleStore
+from alerts.store import AlertStore
 from streams.access.publish import AccessPublisher
 from streams.access.receiver import AccessReceiver, ReceiverConfigError
 from streams.agents import WorkerServices
@@ -137,15 +141,25 @@ async def start_console(config: SiteConfig, metrics: Metrics | None = None) -> C
         timezone=config.risk.timezone,
         targets=config.alerts.response_targets_s.model_dump(),
         on_response=observe,
-        responder_push=(
-            WebPushChannel(config.alerts.webpush, PushSubscriptions(store.redis, store.prefix), public_url)
-            if config.alerts.webpush
-            else None
-        ),
+        dispatch=dispatch_push(config, store, public_url),
     )
     port = await console.start(config.alerts.console.host, config.alerts.console.port)
     click.echo(f"sentinel: console on http://{config.alerts.console.host}:{port}/", err=True)
     return console
+
+
+def dispatch_push(config: SiteConfig, store: AlertStore, public_url: str | None) -> DispatchPush:
+    """A dispatch's push to the responder: Web Push to their phones, ntfy on their own topic (the site's server)."""
+    alerts = config.alerts
+    webpush = (
+        WebPushChannel(alerts.webpush, PushSubscriptions(store.redis, store.prefix), public_url)
+        if alerts.webpush
+        else None
+    )
+    ntfy = NtfyChannel(alerts.ntfy) if alerts.ntfy else None
+    console_url = str(alerts.ntfy.console_url) if alerts.ntfy and alerts.ntfy.console_url else public_url
+    tokens = ActionTokens(store.redis, alerts.console.session_ttl_s, store.prefix)
+    return DispatchPush(tokens, webpush, ntfy, console_url)
 
 
 def _started_check(started: asyncio.Event) -> ReadinessCheck:

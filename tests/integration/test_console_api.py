@@ -90,7 +90,7 @@ def test_console_api_guards(make_site: Any) -> None:
 
 
 def test_admin_accounts_and_one_time_acknowledge_links(make_site: Any) -> None:
-    from alerts.ack_tokens import AckTokens
+    from alerts.action_tokens import ActionTokens
     from alerts.lifecycle import AlertState
 
     config = load_config(make_site().path)
@@ -104,7 +104,7 @@ def test_admin_accounts_and_one_time_acknowledge_links(make_site: Any) -> None:
         base = f"http://127.0.0.1:{await console.start('127.0.0.1', 0)}"
         alert = alert_event("token-alert-001")
         await AlertService(store, [], lifecycle=lifecycle).handle(alert)
-        token = await AckTokens(store.redis, 600, store.prefix).issue(alert.alert_id, "ntfy")
+        token = await ActionTokens(store.redis, 600, store.prefix).issue(alert.alert_id, "ntfy")
         out: dict[str, Any] = {}
         jar = aiohttp.CookieJar(unsafe=True)
         try:

@@ -211,6 +211,7 @@ def test_alert_appears_live_and_acknowledgement_survives_reload(make_site: Any, 
             card.locator("select.responder").select_option("guard1")
             dispatch.click()
             expect(card.locator(".state")).to_have_text("dispatched")
+            expect(card.locator(".push-note")).to_have_text("guard1 has no push channel")  # not silent
             expect(page.locator("#timeline")).to_contain_text("acknowledged → dispatched by officer1 to guard1")
             phone = browser.new_context(viewport=PHONE, device_scale_factor=2).new_page()  # the guard's phone
             log_in(phone, base, "guard1", "gate-house-7")

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiomqtt
 
-from alerts.ack_tokens import AckTokens
+from alerts.action_tokens import ActionTokens
 from alerts.config import EscalationConfig, EscalationLevel, MqttConfig, NtfyConfig, WebhookConfig
 from alerts.delivery.channels import WebhookChannel
 from alerts.delivery.escalation import Escalator
@@ -44,7 +44,7 @@ def test_mqtt_and_ntfy_get_the_start_and_the_rise_only(make_site: Any, webhook: 
 
     async def run() -> list[Any]:
         store = make_store(config)
-        tokens = AckTokens(store.redis, 600, store.prefix)
+        tokens = ActionTokens(store.redis, 600, store.prefix)
         channels = [MqttChannel(mqtt, config.site_id, "https://console.example.org"), NtfyChannel(ntfy, tokens)]
         service = AlertService(store, channels)
         messages = []
@@ -76,7 +76,8 @@ def test_mqtt_and_ntfy_get_the_start_and_the_rise_only(make_site: Any, webhook: 
     ack = pushes[0]["actions"][1]
     assert ack["label"] == "Acknowledge" and ack["method"] == "POST"
     assert (
-        ack["url"].startswith("https://console.example.org/api/ack/") and ack["url"] != pushes[1]["actions"][1]["url"]
+        ack["url"].startswith("https://console.example.org/api/act/mqtt-alert-0001/")
+        and ack["url"] != pushes[1]["actions"][1]["url"]
     )
     assert pushes[1]["title"].startswith("[RED]")
     clip = "https://console.example.org/api/alerts/mqtt-alert-0001/clip"  # the evidence clip, linked from each push

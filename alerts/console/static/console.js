@@ -82,7 +82,9 @@ function render(item) {
   state.append("State: ", el("span", "state", item.state || "new"));
   if (item.responder) state.append(" · ", el("span", "responder", "sent: " + item.responder));
   if (item.escalations) state.append(" · escalated " + item.escalations + "×");
-  body.append(state, actions(alert.alert_id, item.state || "new"));
+  body.append(state);
+  if (item.push_note) body.append(el("p", "meta push-note", item.push_note));  // "guard1 has no push channel"
+  body.append(actions(alert.alert_id, item.state || "new"));
   card.append(link, body);
   cards.set(alert.alert_id, {card, item});
   return card;
@@ -127,7 +129,8 @@ async function act(alertId, action, box, error) {
         choice.append(el("option", "", "— anyone (no push) —"));
         choice.options[0].value = "";
         for (const person of people) {
-          const option = el("option", "", person.username + " (" + person.role + ")");
+          const push = person.push && person.push.length ? person.push.join(" + ") : "no push channel";
+          const option = el("option", "", person.username + " (" + person.role + ") · " + push);
           option.value = person.username;
           choice.append(option);
         }
@@ -143,6 +146,8 @@ async function act(alertId, action, box, error) {
   });
   const result = await reply.json();
   if (!reply.ok) { error.textContent = result.error; return; }
+  const entry = cards.get(alertId);
+  if (entry && result.push) entry.item.push_note = result.push.note || "pushed to " + responder + " by " + result.push.reached.join(" + ");
   setState(alertId, result.state);
 }
 
