@@ -143,6 +143,12 @@ class ClipConfig(StrictModel):
         default="mp4", description="mp4: H.264 (every phone and browser); webm: VP8 (browsers without H.264)"
     )
     quality: int = Field(default=28, ge=10, le=51, description="Encoder CRF: lower is sharper and larger")
+    preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = Field(
+        default="superfast", description="x264 preset (mp4): slower is smaller at the same quality, and costs CPU"
+    )
+    threads: int = Field(
+        default=2, ge=0, le=64, description="Encoder threads (0: the encoder's own choice, 1.5 per core for x264)"
+    )
 
 
 class ResponseTargets(StrictModel):

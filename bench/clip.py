@@ -5,8 +5,10 @@ a car box each, as the detect stage keeps them) is built by `ClipMaker` the way 
 the alert's start is stored. First alone, then while one worker (detect + rules + deliver, embedded broker) serves
 N cameras at 5 fps from the parked-cars clip (`bench/cameras.py`'s run): it prints clip-ready p50/p95/max and
 whether the worker kept up (drain after the last frame <= 2 s, >= 97 % of the second half processed).
+`--compare-presets ultrafast,superfast,veryfast` instead builds the clips alone with each x264 preset in turn
+(alternating, so a change in the machine's load hits each alike) and prints CPU seconds, wall seconds and size.
 
-    .venv/bin/python -m bench.clip [--alerts 20] [--cameras 4] [--seconds 40]
+    .venv/bin/python -m bench.clip [--alerts 20] [--cameras 4] [--seconds 40] [--compare-presets P1,P2]
 """
 
 from __future__ import annotations
@@ -86,6 +88,33 @@ async def build_clips_timed(
     return walls, cpus
 
 
+async def compare_presets(
+    store: AlertStore, config: ClipConfig, presets: list[str], alerts: int, start: float, camera: str, stream: str
+) -> None:
+    """The same clips with each preset in turn, round after round: CPU and wall seconds per clip, and its size."""
+    makers = {p: ClipMaker(store, ClipConfig.model_validate({**config.model_dump(), "preset": p})) for p in presets}
+    cpus: dict[str, list[float]] = {p: [] for p in presets}
+    walls: dict[str, list[float]] = {p: [] for p in presets}
+    sizes: dict[str, int] = {}
+    for n in range(alerts):
+        for preset, maker in makers.items():
+            event = alert(n, camera, stream, start, maker.config)
+            began, cpu = time.perf_counter(), time.process_time()
+            info = await maker.make(event)
+            walls[preset].append(time.perf_counter() - began)
+            cpus[preset].append(time.process_time() - cpu)
+            assert info is not None and info["frames"] == int(CLIP_S * FPS), info
+            sizes[preset] = len(await store.get_clip(event.alert_id) or b"")
+    for preset in presets:
+        print(
+            f"{preset:>10}: CPU s per clip p50 {pct(cpus[preset], 0.5):.2f}, p95 {pct(cpus[preset], 0.95):.2f}; "
+            f"wall p50 {pct(walls[preset], 0.5):.2f} s, p95 {pct(walls[preset], 0.95):.2f} s; "
+            f"{sizes[preset] / 1024:.0f} KB per {CLIP_S:.0f} s clip ({alerts} clips each)",
+            flush=True,
+        )
+    print(f"load average while measured: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+
+
 def report(label: str, ready: list[float]) -> None:
     print(
         f"{label}: clip ready after alert start p50 {pct(ready, 0.5):.2f} s, p95 {pct(ready, 0.95):.2f} s, "
@@ -94,7 +123,7 @@ def report(label: str, ready: list[float]) -> None:
     )
 
 
-async def main_async(alerts: int, cameras: int, seconds: float) -> None:
+async def main_async(alerts: int, cameras: int, seconds: float, presets: list[str] | None = None) -> None:
     config = load_config(None)
     clip_config = config.alerts.clip.model_copy(update={"fps": FPS})
     prefix = f"sentinel-bench-clip-{uuid.uuid4().hex[:6]}:"
@@ -102,8 +131,12 @@ async def main_async(alerts: int, cameras: int, seconds: float) -> None:
     camera, stream, start = "bench-cam", "bench-stream", time.time() - 300
     try:
         await seed(store, camera, stream, start)
+        if presets:
+            await compare_presets(store, clip_config, presets, alerts, start, camera, stream)
+            return
         maker = ClipMaker(store, clip_config)
         walls, cpus = await build_clips_timed(maker, alerts, 0.0, start, camera, stream)
+        print(f"x264 preset {clip_config.preset}, {clip_config.threads} encoder threads", flush=True)
         report("alone", walls)
         print(f"alone: CPU seconds per clip p50 {pct(cpus, 0.5):.2f}, p95 {pct(cpus, 0.95):.2f}", flush=True)
         print(f"load average while measured: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
@@ -140,8 +173,14 @@ def main() -> None:
     parser.add_argument("--cameras", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--alone", action="store_true", help="Only the clips, without the worker and its cameras")
+    parser.add_argument(
+        "--compare-presets",
+        default="",
+        help="Comma-separated x264 presets (e.g. ultrafast,superfast,veryfast): the clips alone, each preset in turn",
+    )
     args = parser.parse_args()
-    asyncio.run(main_async(args.alerts, 0 if args.alone else args.cameras, args.seconds))
+    presets = [p.strip() for p in args.compare_presets.split(",") if p.strip()]
+    asyncio.run(main_async(args.alerts, 0 if args.alone else args.cameras, args.seconds, presets))
 
 
 if __name__ == "__main__":

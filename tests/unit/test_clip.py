@@ -21,8 +21,11 @@ from alerts.evidence.clip import (
     pick_frames,
     render_clip,
 )
+from alerts.evidence.clip import _reduction as _reduction
 from alerts.evidence.clip_maker import ClipMaker
 from alerts.models import AlertEvent, AlertPhase
+from detectors.geometry import Box
+from detectors.types import ObjectClass, TrackedObject
 from tests.builders import car, person_at
 
 T0 = 1_700_000_000.0
@@ -132,12 +135,44 @@ def test_video_spans_the_capture_times_so_a_gap_is_held_not_skipped(fmt: str) ->
     with av.open(io.BytesIO(video)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == {"mp4": "h264", "webm": "vp8"}[fmt]
+        if fmt == "mp4":
+            assert stream.codec_context.profile == "Main", "H.264 Main: what phones and Chromium play"
         decoded = list(container.decode(stream))
     assert (decoded[0].width, decoded[0].height) == (854, 480), "scaled to clip.max_width, even sides"
     assert len(decoded) == len(times)
     seconds = [float(f.pts * f.time_base) for f in decoded]
     assert seconds[-1] - seconds[0] == pytest.approx(4.0, abs=0.05), "the gap keeps its length in the video"
     assert seconds[5] - seconds[4] == pytest.approx(2.2, abs=0.05)
+
+
+@pytest.mark.parametrize("preset", ["ultrafast", "superfast"])
+def test_a_full_hd_camera_is_decoded_reduced_and_the_boxes_land_on_what_they_box(preset: str) -> None:
+    """1920 px frames are decoded at half size by the JPEG decoder (the clip is 854 px): boxes must still fit."""
+    event = alert(ts=T0 + 1).model_copy(update={"frame_width": 1920, "frame_height": 1080})
+    image = np.full((1080, 1920, 3), 90, dtype=np.uint8)
+    cv2.rectangle(image, (900, 300), (1000, 600), (0, 200, 0), -1)  # what the person box encloses
+    jpeg = cv2.imencode(".jpg", image)[1].tobytes()
+    person = TrackedObject(track_id=7, cls=ObjectClass.PERSON, box=Box(x1=900, y1=300, x2=1000, y2=600), confidence=1)
+    boxes = decode_objects(encode_objects([person]))
+    frames = [(T0 + i * 0.2, jpeg, boxes) for i in range(6)]
+    config = ClipConfig(preset=preset)  # type: ignore[arg-type]
+    video = render_clip(event, frames, clip_window(event, ClipConfig(before_s=0)), config)
+    assert video is not None
+    with av.open(io.BytesIO(video)) as container:
+        decoded = [f.to_ndarray(format="bgr24") for f in container.decode(container.streams.video[0])]
+    assert len(decoded) == 6 and decoded[0].shape == (480, 854, 3)
+    scale = 854 / 1920
+    x1, y1, x2, y2 = (round(v * scale) for v in (900, 300, 1000, 600))
+    frame = decoded[-1].astype(int)
+    red = (frame[:, :, 2] > 180) & (frame[:, :, 1] < 80) & (frame[:, :, 0] < 80)
+    assert red[y1 + 20 : y2 - 2, x1 - 2 : x1 + 3].any(axis=1).mean() > 0.9, "the box's left edge on the block's"
+    assert red[y1 + 20 : y2 - 2, x2 - 2 : x2 + 3].any(axis=1).mean() > 0.9, "and its right edge"
+    inside = frame[y1 + 10 : y2 - 10, x1 + 10 : x2 - 10]
+    assert inside[:, :, 1].mean() > 150 > inside[:, :, 2].mean(), "the block itself, scaled to the clip"
+
+
+def test_the_jpeg_decoder_reduces_only_while_the_frame_stays_at_least_the_clips_width() -> None:
+    assert [_reduction(w, 854) for w in (640, 854, 1280, 1707, 1708, 2560, 3840, 7680)] == [1, 1, 1, 1, 2, 2, 4, 8]
 
 
 def test_no_decodable_frame_means_no_clip() -> None:
