@@ -6,7 +6,10 @@ buffer and matching, crop count and size, the model's input size, and person con
 counted. Prints the eval-tracks table, cost included (CPU ms per frame, cameras at 5 fps per 2 cores); timings
 are only comparable within one run on a shared machine.
 
-    .venv/bin/python -m bench.far_field_ways [--match REGEX]
+    .venv/bin/python -m bench.far_field_ways [--set pvb|adas] [--match REGEX]
+
+`--set adas`: the pedestrian-detection-adas-0002 ways (whole frame native and 2x, crops and confirmation,
+combined with the person-vehicle-bike model) beside the recommended camera, in one run.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ import os
 import re
 from pathlib import Path
 
-from detectors.config import ContinuityConfig, MotionConfig, PersonVehicleBikeModelConfig
+from detectors.config import (
+    CombinedModelConfig,
+    ContinuityConfig,
+    ModelConfig,
+    MotionConfig,
+    OpenVinoModelConfig,
+    PedestrianAdasModelConfig,
+    PersonVehicleBikeModelConfig,
+)
+from detectors.types import ObjectClass
 from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
 from detectors.vision.model import load_detector
@@ -34,7 +46,7 @@ FINE_GATE = MotionConfig(width=640, area_ratio=0.0001)
 FAR = CameraDetectorConfig(tracker=LOW_SCORE_TRACKER, crops=CropConfig(), confirm=ConfirmConfig())
 
 
-def way(name: str, model: PersonVehicleBikeModelConfig = LOW, **section: object) -> Method:
+def way(name: str, model: ModelConfig = LOW, **section: object) -> Method:
     camera = CameraConfig(id="eval", detector=FAR.model_copy(update=section))
     return Method(name, model, camera=camera)
 
@@ -75,12 +87,65 @@ def variants() -> list[Method]:
     ]
 
 
+ADAS = PedestrianAdasModelConfig(type="pedestrian_adas")
+ADAS_LOW = ADAS.model_copy(update={"confidence": 0.1})
+ADAS_2X = ADAS.model_copy(update={"imgsz": 1344, "input_height": 768})
+VEHICLES = (ObjectClass.CAR, ObjectClass.TRUCK, ObjectClass.BUS, ObjectClass.MOTORCYCLE)
+PVB_CARS = PersonVehicleBikeModelConfig(type="person_vehicle_bike", classes=(ObjectClass.CAR,))  # from 0.4
+YOLO_VEHICLES = OpenVinoModelConfig(classes=VEHICLES)  # the site's YOLO11n at its own 0.25
+
+
+def combined(*members: ModelConfig, frame_only: bool = False) -> CombinedModelConfig:
+    """`frame_only`: the members after the first look at the whole frame only, not at the 336 px crops."""
+    return CombinedModelConfig(type="combined", members=members, others_min_width=640 if frame_only else 0)
+
+
+def adas_ways() -> list[Method]:
+    """Whole-frame rows have no crops or confirmation (the site's tracker), as the whole-frame pvb rows."""
+    plain = CameraDetectorConfig(motion=GATE_OFF)
+    low_cars = LOW.model_copy(update={"classes": (ObjectClass.CAR,)})
+    return [
+        way("recommended before (pvb 864x480, crops, confirmed)", motion=GATE_OFF),
+        Method("adas 672x384 whole frame", ADAS, camera=CameraConfig(id="eval", detector=plain)),
+        Method("adas 1344x768 whole frame", ADAS_2X, camera=CameraConfig(id="eval", detector=plain)),
+        way(
+            "adas 1344x768, candidates confirmed, no crops",
+            ADAS_2X.model_copy(update={"confidence": 0.1}),
+            motion=GATE_OFF,
+            crops=None,
+        ),
+        way("adas 672x384, 3 crops, candidates confirmed (people only)", ADAS_LOW, motion=GATE_OFF),
+        way(
+            "adas 672x384, 5 crops, candidates confirmed (people only)",
+            ADAS_LOW,
+            motion=GATE_OFF,
+            crops=CropConfig(max_crops=5),
+        ),
+        way("adas people + pvb cars from 0.1, 3 crops, confirmed", combined(ADAS_LOW, low_cars), motion=GATE_OFF),
+        way("adas people + pvb cars from 0.4, 3 crops, confirmed", combined(ADAS_LOW, PVB_CARS), motion=GATE_OFF),
+        way("adas people + YOLO11n vehicles, 3 crops, confirmed", combined(ADAS_LOW, YOLO_VEHICLES), motion=GATE_OFF),
+        way("adas + pvb people (NMS), pvb cars, 3 crops, confirmed", combined(ADAS_LOW, LOW), motion=GATE_OFF),
+        way(
+            "adas people (3 crops) + pvb cars from 0.4 on the frame only, confirmed",
+            combined(ADAS_LOW, PVB_CARS, frame_only=True),
+            motion=GATE_OFF,
+        ),
+        way(
+            "adas people (3 crops) + YOLO11n vehicles on the frame only, confirmed",
+            combined(ADAS_LOW, YOLO_VEHICLES, frame_only=True),
+            motion=GATE_OFF,
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", dest="ways", choices=("pvb", "adas"), default="pvb", help="Which ways")
     parser.add_argument("--match", default="", help="Run only the variants whose name this regular expression finds")
     args = parser.parse_args()
     clip = load_clip(ROOT / CLIP, ROOT / OBJECTS)
-    chosen = [m for m in variants() if re.search(args.match, m.name)]
+    ways = adas_ways() if args.ways == "adas" else variants()
+    chosen = [m for m in ways if re.search(args.match, m.name)]
     results = []
     for method in chosen:
         detector = load_detector(method.model)

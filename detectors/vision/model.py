@@ -6,9 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from detectors.config import ModelConfig, OpenVinoModelConfig, PersonVehicleBikeModelConfig, UltralyticsModelConfig
+from detectors.config import (
+    CombinedModelConfig,
+    ModelConfig,
+    OpenVinoModelConfig,
+    PedestrianAdasModelConfig,
+    PersonVehicleBikeModelConfig,
+    UltralyticsModelConfig,
+)
 from detectors.vision.backend import Detector
+from detectors.vision.combined import CombinedDetector
 from detectors.vision.omz_openvino import PersonVehicleBikeDetector
+from detectors.vision.omz_pedestrian import PedestrianAdasDetector
 from detectors.vision.yolo_openvino import OpenVinoDetector
 from detectors.vision.yolo_ultralytics import UltralyticsDetector
 
@@ -16,6 +25,8 @@ BACKENDS: dict[type[Any], Callable[[Any], Detector]] = {
     OpenVinoModelConfig: OpenVinoDetector,
     UltralyticsModelConfig: UltralyticsDetector,
     PersonVehicleBikeModelConfig: PersonVehicleBikeDetector,
+    PedestrianAdasModelConfig: PedestrianAdasDetector,
+    CombinedModelConfig: lambda config: CombinedDetector(config, load_detector),  # members load by type too
 }
 
 

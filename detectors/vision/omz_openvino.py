@@ -6,6 +6,7 @@ takes a reshapable BGR 0-255 input (native 480x864, plain resize, no letterbox) 
 surveillance views. Its outputs (`boxes` [N, 5]: x1, y1, x2, y2 in input pixels and score; `labels` [N]:
 0 vehicle, 1 person, 2 bike, NMS already applied) are converted here, at the boundary, into our `Detection`:
 vehicle -> car, bikes dropped (a bicycle is never a parked car), boxes scaled back to the image's pixels.
+`OmzDetector` is the OpenVINO plumbing every OMZ backend shares (omz_pedestrian.py is the other).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from detectors.config import PersonVehicleBikeModelConfig
+from detectors.config import OmzModelBase, PersonVehicleBikeModelConfig
 from detectors.geometry import Box
 from detectors.types import Detection, ObjectClass
 from detectors.vision.backend import ModelLoadError
@@ -31,27 +32,36 @@ MODEL_DIR = Path("models") / "person-vehicle-bike-detection-2003" / "FP16-INT8"
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
-def default_path() -> Path:
-    """`SENTINEL_PVB_MODEL_PATH`, else the shared INT8 IR beside the checkout (as the YOLO default is found)."""
-    env = os.environ.get("SENTINEL_PVB_MODEL_PATH")
+def default_path(env_var: str = "SENTINEL_PVB_MODEL_PATH", model_dir: Path = MODEL_DIR) -> Path:
+    """The env var, else the shared INT8 IR beside the checkout (as the YOLO default is found)."""
+    env = os.environ.get(env_var)
     if env:
         return Path(env)
     for shared in (Path.cwd().parent / "shared", SHARED_DIR):
-        if (shared / MODEL_DIR).exists():
-            return shared / MODEL_DIR
-    return SHARED_DIR / MODEL_DIR
+        if (shared / model_dir).exists():
+            return shared / model_dir
+    return SHARED_DIR / model_dir
 
 
-def _ir_file(path: Path) -> Path:
+def _ir_file(path: Path, kind: str, env_var: str) -> Path:
     if path.suffix == ".xml" and path.exists():
         return path
     found = sorted(path.glob("*.xml")) if path.is_dir() else []
     if not found:
         raise ModelLoadError(
-            f"person_vehicle_bike model not found at {path} (a folder with the .xml or the .xml itself); "
-            "set detector.model.path or SENTINEL_PVB_MODEL_PATH"
+            f"{kind} model not found at {path} (a folder with the .xml or the .xml itself); "
+            f"set detector.model.path or {env_var}"
         )
     return found[0]
+
+
+def clipped_box(x1: float, y1: float, x2: float, y2: float, width: int, height: int) -> Box | None:
+    """A box in image pixels clipped to the image; None where nothing of it is left."""
+    bx1, bx2 = min(max(x1, 0.0), width), min(max(x2, 0.0), width)
+    by1, by2 = min(max(y1, 0.0), height), min(max(y2, 0.0), height)
+    if bx2 <= bx1 or by2 <= by1:
+        return None
+    return Box(x1=bx1, y1=by1, x2=bx2, y2=by2)
 
 
 def convert(
@@ -64,28 +74,32 @@ def convert(
         cls = CLASS_BY_LABEL.get(int(label))
         if cls is None or score < confidence:
             continue
-        bx1, bx2 = min(max(x1 * scale_x, 0.0), width), min(max(x2 * scale_x, 0.0), width)
-        by1, by2 = min(max(y1 * scale_y, 0.0), height), min(max(y2 * scale_y, 0.0), height)
-        if bx2 <= bx1 or by2 <= by1:
-            continue
-        out.append(Detection(cls=cls, box=Box(x1=bx1, y1=by1, x2=bx2, y2=by2), confidence=min(float(score), 1.0)))
+        box = clipped_box(x1 * scale_x, y1 * scale_y, x2 * scale_x, y2 * scale_y, width, height)
+        if box is not None:
+            out.append(Detection(cls=cls, box=box, confidence=min(float(score), 1.0)))
     return out
 
 
-class PersonVehicleBikeDetector:
-    """Not thread-safe: one caller thread; the parallelism is OpenVINO's own infer requests."""
+class OmzDetector:
+    """The OpenVINO plumbing every OMZ backend shares: the IR reshaped to the configured input, u8 NHWC BGR
+    in, parallel infer requests. A subclass names its model and reads and converts its outputs.
+    Not thread-safe: one caller thread; the parallelism is OpenVINO's own infer requests."""
 
-    def __init__(self, config: PersonVehicleBikeModelConfig) -> None:
+    kind = "omz"
+    env_var = "SENTINEL_PVB_MODEL_PATH"
+    model_dir = MODEL_DIR
+
+    def __init__(self, config: OmzModelBase) -> None:
         import openvino as ov  # heavy import kept out of module import time
         from openvino.preprocess import PrePostProcessor
 
         self.config = config
-        self.path = config.path or default_path()
+        self.path = config.path or default_path(self.env_var, self.model_dir)
         self.input_size = (config.input_height, config.imgsz)  # (height, width)
         self.input_side = config.imgsz
         try:
             core = ov.Core()
-            model = core.read_model(_ir_file(self.path))
+            model = core.read_model(_ir_file(self.path, self.kind, self.env_var))
             model.reshape({model.inputs[0].get_any_name(): [1, 3, config.input_height, config.imgsz]})
             ppp = PrePostProcessor(model)
             ppp.input().tensor().set_element_type(ov.Type.u8).set_layout(ov.Layout("NHWC"))
@@ -94,13 +108,12 @@ class PersonVehicleBikeDetector:
             compiled = core.compile_model(ppp.build(), config.device, {"PERFORMANCE_HINT": config.performance_hint})
             requests = config.infer_requests or int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
             self._queue = ov.AsyncInferQueue(compiled, requests)
-            names = [o.get_any_name() for o in compiled.outputs]
-            self._boxes, self._labels = names.index("boxes"), names.index("labels")
+            self._bind_outputs([o.get_any_name() for o in compiled.outputs])
         except ModelLoadError:
             raise
         except Exception as exc:  # OpenVINO raises RuntimeError for most problems; report them as one clear error
-            raise ModelLoadError(f"cannot load person_vehicle_bike model {self.path}: {exc}") from exc
-        self._outputs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+            raise ModelLoadError(f"cannot load {self.kind} model {self.path}: {exc}") from exc
+        self._outputs: dict[int, tuple[np.ndarray, ...]] = {}
         self._queue.set_callback(self._done)
         logger.info(
             "model %s on OpenVINO %s (%s, %s infer requests, input %s)",
@@ -111,10 +124,20 @@ class PersonVehicleBikeDetector:
             self.input_size,
         )
 
+    def _bind_outputs(self, names: list[str]) -> None:
+        """Find the model's outputs by name (a ValueError names a model that is not this backend's)."""
+        raise NotImplementedError
+
+    def _read(self, request: Any) -> tuple[np.ndarray, ...]:
+        """Copies of one finished request's outputs."""
+        raise NotImplementedError
+
+    def _convert(self, outputs: tuple[np.ndarray, ...], width: int, height: int) -> list[Detection]:
+        """One image's outputs -> our detections in its pixels, from the configured confidence."""
+        raise NotImplementedError
+
     def _done(self, request: Any, index: int) -> None:
-        boxes = request.get_output_tensor(self._boxes).data.reshape(-1, 5).copy()
-        labels = request.get_output_tensor(self._labels).data.reshape(-1).copy()
-        self._outputs[index] = (boxes, labels)
+        self._outputs[index] = self._read(request)
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         return self.detect_many([image])[0]
@@ -135,7 +158,26 @@ class PersonVehicleBikeDetector:
             self._queue.wait_all()  # never leave requests writing into a later call's results
         results = []
         for index, (width, height) in enumerate(sizes):
-            boxes, labels = self._outputs[index]
-            found = convert(boxes, labels, width / in_w, height / in_h, width, height, self.config.confidence)
+            found = self._convert(self._outputs[index], width, height)
             results.append([d for d in found if d.cls in keep])
         return results
+
+
+class PersonVehicleBikeDetector(OmzDetector):
+    """person-vehicle-bike-detection-2003: `boxes` in input pixels with score, `labels` 0 vehicle, 1 person, 2 bike."""
+
+    kind = "person_vehicle_bike"
+    config: PersonVehicleBikeModelConfig
+
+    def _bind_outputs(self, names: list[str]) -> None:
+        self._boxes, self._labels = names.index("boxes"), names.index("labels")
+
+    def _read(self, request: Any) -> tuple[np.ndarray, ...]:
+        boxes = request.get_output_tensor(self._boxes).data.reshape(-1, 5).copy()
+        labels = request.get_output_tensor(self._labels).data.reshape(-1).copy()
+        return boxes, labels
+
+    def _convert(self, outputs: tuple[np.ndarray, ...], width: int, height: int) -> list[Detection]:
+        boxes, labels = outputs
+        in_h, in_w = self.input_size
+        return convert(boxes, labels, width / in_w, height / in_h, width, height, self.config.confidence)

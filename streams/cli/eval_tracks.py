@@ -13,7 +13,15 @@ from pathlib import Path
 
 import click
 
-from detectors.config import MotionConfig, OpenVinoModelConfig, PersonVehicleBikeModelConfig, TrackerConfig
+from detectors.config import (
+    CombinedModelConfig,
+    MotionConfig,
+    OpenVinoModelConfig,
+    PedestrianAdasModelConfig,
+    PersonVehicleBikeModelConfig,
+    TrackerConfig,
+)
+from detectors.types import ObjectClass
 from detectors.vision.backend import ModelLoadError
 from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
@@ -33,12 +41,16 @@ OBJECTS = Path("../shared/tracks/VIRAT_S_010005_04_000299_000323.viratdata.objec
 LOW_SCORE_TRACKER = TrackerConfig(track_high_thresh=0.1, track_low_thresh=0.05, new_track_thresh=0.1, fuse_score=False)
 
 
-def far_field(pvb_path: Path | None = None) -> CameraDetectorConfig:
+def far_field(pvb_path: Path | None = None, adas_path: Path | None = None) -> CameraDetectorConfig:
     """The recommended `cameras[].detector` section for a wide view of people under 100 px tall
-    (docs/people-detection.md): the OMZ model with candidates from 0.1, no motion gate (at the gate's 320 px a
-    50 px person's step often counts as still), three 2x crops around motion and live tracks, confirmation."""
+    (docs/people-detection.md): people from pedestrian-detection-adas-0002 on the frame and three 2x crops
+    around motion and live tracks, candidates from 0.1 confirmed; cars from the person-vehicle-bike model at
+    its own 0.4 on the whole frame only (the adas model finds no vehicles; cars are large); no motion gate (at
+    the gate's 320 px a 50 px person's step often counts as still)."""
+    people = PedestrianAdasModelConfig(type="pedestrian_adas", path=adas_path, confidence=0.1)
+    cars = PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path, classes=(ObjectClass.CAR,))
     return CameraDetectorConfig(
-        model=PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path, confidence=0.1),
+        model=CombinedModelConfig(type="combined", members=(people, cars), others_min_width=640),
         tracker=LOW_SCORE_TRACKER,
         motion=MotionConfig(enabled=False),
         crops=CropConfig(),
@@ -46,25 +58,31 @@ def far_field(pvb_path: Path | None = None) -> CameraDetectorConfig:
     )
 
 
-def builtin_methods(pvb_path: Path | None = None) -> list[Method]:
+def builtin_methods(pvb_path: Path | None = None, adas_path: Path | None = None) -> list[Method]:
     """The ways measured in docs/people-detection.md, cheapest first; the last is the recommended one. Each is a
     site model plus a camera config, run through the live detect stage."""
     pvb = PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path)
-    recommended = far_field(pvb_path)
-    low = pvb.model_copy(update={"confidence": 0.1})  # the recommended camera's own model, equal to it
-    confirmed = recommended.model_copy(update={"model": None, "crops": None})
+    adas = PedestrianAdasModelConfig(type="pedestrian_adas", path=adas_path)
+    recommended = far_field(pvb_path, adas_path)
+    low = pvb.model_copy(update={"confidence": 0.1})
+    section = recommended.model_copy(update={"model": None})  # crops and confirmation on the site's model
+    gate_off = CameraDetectorConfig(motion=MotionConfig(enabled=False))
     return [
         Method("YOLO11n whole frame (default)", OpenVinoModelConfig()),
         Method("OMZ pvb 864x480", pvb),
-        Method("OMZ pvb 1280x720", pvb.model_copy(update={"imgsz": 1280, "input_height": 720})),
         Method(
-            "OMZ pvb 864x480, candidates >= 0.1 confirmed",
-            low,
-            camera=CameraConfig(id="eval", detector=confirmed),
+            "OMZ adas 1344x768 whole frame, no gate",
+            adas.model_copy(update={"imgsz": 1344, "input_height": 768}),
+            camera=CameraConfig(id="eval", detector=gate_off),
         ),
         Method(
-            "OMZ pvb 864x480 + 3 zoomed crops, candidates confirmed (recommended far-field camera)",
-            low,  # the site's model too, so the camera's own is the detector given (loaded once)
+            "OMZ pvb 864x480 + 3 zoomed crops, candidates confirmed (the previous far-field camera)",
+            low,
+            camera=CameraConfig(id="eval", detector=section),
+        ),
+        Method(
+            "OMZ adas people + 3 zoomed crops, candidates confirmed; pvb cars on the frame (recommended far-field)",
+            recommended.model,  # the site's model too, so the camera's own is the detector given (loaded once)
             camera=CameraConfig(id="eval", detector=recommended),
         ),
     ]

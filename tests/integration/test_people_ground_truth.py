@@ -2,10 +2,12 @@
 through the live detect stage configured as a camera would be.
 
 Floors sit under what `sentinel eval-tracks` measured (docs/people-detection.md): the recommended far-field
-camera (its own OMZ person-vehicle-bike model at 864x480, no motion gate, three 2x crops around motion and live
-tracks, candidates from 0.1 confirmed) tracked 0.31 of the people per frame at precision 0.83, covered two
-walkers for 70 % of their time and a third for more than half; the default YOLO11n whole frame found none. A
-change that loses these people, invents them, or stops the detect stage running the camera's section, fails.
+camera (people from OMZ pedestrian-detection-adas-0002 on the frame and three 2x crops around motion and live
+tracks, candidates from 0.1 confirmed, cars from the person-vehicle-bike model on the frame; no motion gate)
+tracked 0.25 of the people per frame at precision 0.87, covered one walker for 70 % of their time and two more
+for more than half, with no ID switch (IDF1 0.33); the default YOLO11n whole frame found none. A change that
+loses these people, invents them, breaks their tracks, or stops the detect stage running the camera's section
+(and its combined model's cars), fails.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ def clip(shared_data: Path) -> Clip:
 
 @pytest.fixture(scope="module")
 def results(clip: Clip) -> dict[str, MethodResult]:
-    methods = builtin_methods(SHARED / "models" / "person-vehicle-bike-detection-2003" / "FP16-INT8")
+    models = SHARED / "models"
+    methods = builtin_methods(
+        models / "person-vehicle-bike-detection-2003" / "FP16-INT8",
+        models / "pedestrian-detection-adas-0002" / "FP16-INT8",
+    )
     chosen = {"yolo": methods[0], "recommended": methods[-1]}
     return {name: run_method(load_detector(m.model), m, clip) for name, m in chosen.items()}
 
@@ -43,16 +49,16 @@ def test_the_clip_and_its_ground_truth_are_what_the_figures_are_about(clip: Clip
 def test_recommended_way_tracks_far_field_people_the_default_misses(results: dict[str, MethodResult]) -> None:
     yolo, best = results["yolo"].tracks.bins["40-90 px"], results["recommended"].tracks.bins["40-90 px"]
     assert yolo.recall is not None and yolo.recall < 0.1, yolo
-    assert best.recall is not None and best.recall >= 0.27, best
-    assert best.precision is not None and best.precision >= 0.75, best
+    assert best.recall is not None and best.recall >= 0.22, best
+    assert best.precision is not None and best.precision >= 0.8, best
 
 
 def test_recommended_way_covers_walkers_with_few_switches(results: dict[str, MethodResult]) -> None:
     score = results["recommended"].track_score
     walkers = score.walkers()
     assert len(walkers) == 7
-    assert sum(p.coverage >= 0.5 for p in walkers) >= 3, walkers
-    assert sum(p.coverage >= 0.65 for p in walkers) >= 2, walkers
-    assert sum(p.switches for p in walkers) <= 8, walkers
-    assert score.idf1 >= 0.32, score.idf1
+    assert sum(p.coverage >= 0.45 for p in walkers) >= 3, walkers
+    assert sum(p.coverage >= 0.6 for p in walkers) >= 2, walkers
+    assert sum(p.switches for p in walkers) <= 2, walkers  # measured none; the previous camera had 6
+    assert score.idf1 >= 0.3, score.idf1
     assert results["yolo"].track_score.idf1 < 0.1
