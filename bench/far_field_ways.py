@@ -22,6 +22,7 @@ from pathlib import Path
 from detectors.config import (
     CombinedModelConfig,
     ContinuityConfig,
+    MemberModelConfig,
     ModelConfig,
     MotionConfig,
     OpenVinoModelConfig,
@@ -95,7 +96,7 @@ PVB_CARS = PersonVehicleBikeModelConfig(type="person_vehicle_bike", classes=(Obj
 YOLO_VEHICLES = OpenVinoModelConfig(classes=VEHICLES)  # the site's YOLO11n at its own 0.25
 
 
-def combined(*members: ModelConfig, frame_only: bool = False) -> CombinedModelConfig:
+def combined(*members: MemberModelConfig, frame_only: bool = False) -> CombinedModelConfig:
     """`frame_only`: the members after the first look at the whole frame only, not at the 336 px crops."""
     return CombinedModelConfig(type="combined", members=members, others_min_width=640 if frame_only else 0)
 

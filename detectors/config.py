@@ -67,6 +67,7 @@ class OmzModelBase(ModelBase):
     """An Intel Open Model Zoo detector on the OpenVINO runtime: a reshapable BGR 0-255 input of `imgsz` x
     `input_height` (plain resize, no letterbox) and parallel infer requests."""
 
+    input_height: int = Field(default=480, ge=64, le=4096, description="Input height the model is reshaped to")
     confidence: float = Field(default=0.4, ge=0.01, le=1.0, description="Minimum detection confidence")
     device: str = Field(default="CPU", min_length=1, description="OpenVINO device: CPU, GPU, NPU, AUTO, ...")
     performance_hint: Literal["THROUGHPUT", "LATENCY"] = Field(

@@ -41,16 +41,22 @@ OBJECTS = Path("../shared/tracks/VIRAT_S_010005_04_000299_000323.viratdata.objec
 LOW_SCORE_TRACKER = TrackerConfig(track_high_thresh=0.1, track_low_thresh=0.05, new_track_thresh=0.1, fuse_score=False)
 
 
+def far_field_model(pvb_path: Path | None = None, adas_path: Path | None = None) -> CombinedModelConfig:
+    """The recommended far-field camera's model: adas people from 0.1 on every image, pvb cars from its own 0.4
+    on the whole frame only."""
+    people = PedestrianAdasModelConfig(type="pedestrian_adas", path=adas_path, confidence=0.1)
+    cars = PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path, classes=(ObjectClass.CAR,))
+    return CombinedModelConfig(type="combined", members=(people, cars), others_min_width=640)
+
+
 def far_field(pvb_path: Path | None = None, adas_path: Path | None = None) -> CameraDetectorConfig:
     """The recommended `cameras[].detector` section for a wide view of people under 100 px tall
     (docs/people-detection.md): people from pedestrian-detection-adas-0002 on the frame and three 2x crops
     around motion and live tracks, candidates from 0.1 confirmed; cars from the person-vehicle-bike model at
     its own 0.4 on the whole frame only (the adas model finds no vehicles; cars are large); no motion gate (at
     the gate's 320 px a 50 px person's step often counts as still)."""
-    people = PedestrianAdasModelConfig(type="pedestrian_adas", path=adas_path, confidence=0.1)
-    cars = PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path, classes=(ObjectClass.CAR,))
     return CameraDetectorConfig(
-        model=CombinedModelConfig(type="combined", members=(people, cars), others_min_width=640),
+        model=far_field_model(pvb_path, adas_path),
         tracker=LOW_SCORE_TRACKER,
         motion=MotionConfig(enabled=False),
         crops=CropConfig(),
@@ -82,7 +88,9 @@ def builtin_methods(pvb_path: Path | None = None, adas_path: Path | None = None)
         ),
         Method(
             "OMZ adas people + 3 zoomed crops, candidates confirmed; pvb cars on the frame (recommended far-field)",
-            recommended.model,  # the site's model too, so the camera's own is the detector given (loaded once)
+            far_field_model(
+                pvb_path, adas_path
+            ),  # the site's model too, so the camera's own is the detector given (loaded once)
             camera=CameraConfig(id="eval", detector=recommended),
         ),
     ]
