@@ -77,6 +77,20 @@ class KafkaConfig(StrictModel):
         le=30 * 24 * 3600,
         description="How long the brokers keep frames (large, only useful while fresh or being re-driven)",
     )
+    trim_frames_every_s: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=3600.0,
+        description="Detect workers delete (DeleteRecords) the frames their group has read, this often; 0: off "
+        "(retention alone bounds the topic). Brokers without DeleteRecords (the embedded one) skip it",
+    )
+    trim_frames_keep_s: float = Field(
+        default=120.0,
+        ge=0.0,
+        le=24 * 3600.0,
+        description="Frames younger than this stay when trimmed even if read (evidence clips and the live look-in "
+        "use the frames kept in Redis, so this is a margin, not a need)",
+    )
     retention_s: int = Field(
         default=7 * 24 * 3600, ge=3600, le=365 * 24 * 3600, description="How long tracks, alerts, dead letters stay"
     )

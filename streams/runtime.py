@@ -26,10 +26,11 @@ from detectors.vision.backend import Detector
 from detectors.vision.model import load_detector
 from streams.access.agent import AccessServices
 from streams.agents import WorkerServices, register_agents
-from streams.app import Role, create_app
+from streams.app import Role, create_app, group_id_for
 from streams.config import SiteConfig
 from streams.kafka.admin import ensure_topics
 from streams.kafka.broker import EmbeddedBroker
+from streams.kafka.trim import FrameTrimmer
 from streams.ops.observability import Metrics, faust_lag
 from streams.stages.checkpoints import StageCheckpoints, Stateful
 from streams.stages.detect import DetectStage
@@ -106,6 +107,7 @@ class WorkerRuntime:
         self._app: faust.App | None = None
         self._stop = asyncio.Event()
         self._escalating: asyncio.Task[None] | None = None
+        self._trimming: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> WorkerRuntime:
         topics = ensure_topics(self.bootstrap, self.config.kafka)
@@ -177,6 +179,10 @@ class WorkerRuntime:
         register_agents(app, services, self.roles)
         self.metrics.watch_consumer(faust_lag(app))
         await app.start()
+        if Role.DETECT in self.roles and self.config.kafka.trim_frames_every_s > 0 and not self.static_assignment:
+            group = group_id_for(self.config, self.roles)
+            trimmer = FrameTrimmer(self.config.kafka, self.bootstrap, topics.frames, group)
+            self._trimming = asyncio.create_task(trimmer.run(self._stop))
         logger.info("worker started with roles %s on %s", sorted(r.value for r in self.roles), self.bootstrap)
         return self
 
@@ -184,8 +190,9 @@ class WorkerRuntime:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stop.set()
-        if self._escalating is not None:
-            await asyncio.gather(self._escalating, return_exceptions=True)
+        for task in (self._escalating, self._trimming):
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
         if self._app is not None:
             await self._app.stop()
         services = self.services

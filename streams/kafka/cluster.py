@@ -80,10 +80,16 @@ class Node:
     port: int
     controller_port: int
     directory: Path
+    proxied_port: int | None = None  # a second client listener, reached only through a proxy on proxy_port
+    proxy_port: int | None = None  # what that listener advertises: clients bootstrapped there stay behind it
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def proxy_address(self) -> str | None:
+        return f"127.0.0.1:{self.proxy_port}" if self.proxy_port else None
 
     @property
     def config_path(self) -> Path:
@@ -99,15 +105,24 @@ def node_properties(node: Node, nodes: list[Node], overrides: dict[str, str]) ->
     size = len(nodes)
     replication = str(min(3, size))
     min_isr = str(2 if size >= 3 else 1)
+    listeners = f"PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}"
+    advertised = f"PLAINTEXT://127.0.0.1:{node.port}"
+    protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+    if node.proxied_port and node.proxy_port:
+        # A broker answers metadata with the advertised address of the listener the request came in on, so a
+        # client bootstrapped on the proxy ports only ever connects through the proxy.
+        listeners += f",PROXIED://127.0.0.1:{node.proxied_port}"
+        advertised += f",PROXIED://{node.proxy_address}"
+        protocols += ",PROXIED:PLAINTEXT"
     props = {
         "process.roles": "broker,controller",
         "node.id": str(node.node_id),
         "controller.quorum.voters": ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in nodes),
-        "listeners": f"PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.port}",
+        "listeners": listeners,
+        "advertised.listeners": advertised,
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "listener.security.protocol.map": protocols,
         "log.dirs": str(node.directory / "data"),
         "default.replication.factor": replication,
         "min.insync.replicas": min_isr,
@@ -139,7 +154,10 @@ class KafkaCluster:
         version: str = KAFKA_VERSION,
         cache: Path = DEFAULT_CACHE,
         overrides: dict[str, str] | None = None,
+        proxied: bool = False,
     ) -> None:
+        """`proxied` gives each node a second listener advertised on a proxy port (`proxy_routes`): a client
+        bootstrapped on `proxied_bootstrap` talks to the brokers only through whatever forwards those ports."""
         if nodes not in (1, 3):
             raise ValueError("a cluster here has 1 or 3 nodes (a controller quorum needs an odd count)")
         self.directory = directory
@@ -147,12 +165,24 @@ class KafkaCluster:
         self.version = version
         self.cache = cache
         self.overrides = overrides or {}
-        self.nodes = _load_nodes(directory, nodes)
+        self.nodes = _load_nodes(directory, nodes, proxied)
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
 
     @property
     def bootstrap(self) -> str:
         return ",".join(n.address for n in self.nodes)
+
+    @property
+    def proxied_bootstrap(self) -> str:
+        """The proxy addresses, for a client that must reach the brokers only through the proxy."""
+        if not all(n.proxy_address for n in self.nodes):
+            raise BrokerError("this cluster was made without proxied listeners")
+        return ",".join(str(n.proxy_address) for n in self.nodes)
+
+    @property
+    def proxy_routes(self) -> list[tuple[int, int]]:
+        """(proxy port, the node's proxied listener port) for each node: what a proxy has to forward."""
+        return [(n.proxy_port, n.proxied_port) for n in self.nodes if n.proxy_port and n.proxied_port]
 
     def _java(self, main_class: str, *args: str, heap: str) -> list[str]:
         libs = resolve_kafka(self.version, self.cache)
@@ -169,7 +199,7 @@ class KafkaCluster:
         if not cluster_id_file.exists():
             cluster_id_file.write_text(_cluster_id())
         cluster_id = cluster_id_file.read_text().strip()
-        ports = {n.node_id: [n.port, n.controller_port] for n in self.nodes}
+        ports = {n.node_id: _ports(n) for n in self.nodes}
         (self.directory / "nodes.json").write_text(json.dumps(ports))  # the same addresses after a restart
         for node in self.nodes:
             node.directory.mkdir(parents=True, exist_ok=True)
@@ -312,7 +342,7 @@ class KafkaCluster:
         self.stop()
 
 
-def _load_nodes(directory: Path, count: int) -> list[Node]:
+def _load_nodes(directory: Path, count: int, proxied: bool = False) -> list[Node]:
     """The nodes of an existing cluster directory keep their ports; a new one gets free ports."""
     saved = directory / "nodes.json"
     ports: dict[str, list[int]] = json.loads(saved.read_text()) if saved.exists() else {}
@@ -320,9 +350,16 @@ def _load_nodes(directory: Path, count: int) -> list[Node]:
         raise BrokerError(f"{directory} holds a {len(ports)}-node cluster, not {count}")
     nodes = []
     for node_id in range(1, count + 1):
-        port, controller_port = ports.get(str(node_id)) or (free_port(), free_port())
-        nodes.append(Node(node_id, port, controller_port, directory / f"node-{node_id}"))
+        port, controller_port, *extra = ports.get(str(node_id)) or (free_port(), free_port())
+        if proxied and not extra:
+            extra = [free_port(), free_port()]
+        nodes.append(Node(node_id, port, controller_port, directory / f"node-{node_id}", *extra))
     return nodes
+
+
+def _ports(node: Node) -> list[int]:
+    extra = [node.proxied_port, node.proxy_port] if node.proxied_port and node.proxy_port else []
+    return [node.port, node.controller_port, *extra]
 
 
 def _signal(pid: int, sig: int) -> bool:

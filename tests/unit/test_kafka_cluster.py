@@ -38,3 +38,24 @@ def test_a_cluster_directory_keeps_its_ports(tmp_path: Path) -> None:
         KafkaCluster(tmp_path, nodes=1)
     with pytest.raises(ValueError, match="1 or 3"):
         KafkaCluster(tmp_path / "other", nodes=2)
+
+
+def test_a_proxied_cluster_advertises_the_proxy_on_its_second_listener(tmp_path: Path) -> None:
+    cluster = KafkaCluster(tmp_path, nodes=3, proxied=True)
+    node = cluster.nodes[0]
+    props = node_properties(node, cluster.nodes, {})
+    assert f"PROXIED://127.0.0.1:{node.proxied_port}" in props["listeners"]
+    assert f"PROXIED://127.0.0.1:{node.proxy_port}" in props["advertised.listeners"]
+    assert "PROXIED:PLAINTEXT" in props["listener.security.protocol.map"]
+    assert props["inter.broker.listener.name"] == "PLAINTEXT", "the brokers talk to each other past the proxy"
+    assert cluster.proxy_routes[0] == (node.proxy_port, node.proxied_port)
+    assert cluster.proxied_bootstrap.count(",") == 2 and cluster.proxied_bootstrap != cluster.bootstrap
+    with pytest.raises(BrokerError, match="proxied"):
+        _ = KafkaCluster(tmp_path / "plain", nodes=1).proxied_bootstrap
+
+
+def test_a_proxied_cluster_keeps_its_proxy_ports(tmp_path: Path) -> None:
+    (tmp_path / "nodes.json").write_text(json.dumps({"1": [1111, 2222, 3333, 4444]}))
+    again = KafkaCluster(tmp_path, nodes=1, proxied=True)
+    assert again.proxy_routes == [(4444, 3333)]
+    assert again.nodes[0].address == "127.0.0.1:1111"

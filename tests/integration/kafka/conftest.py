@@ -32,6 +32,7 @@ def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaClu
         tmp_path_factory.mktemp("kafka"),
         nodes=3,
         overrides={"log.retention.check.interval.ms": "2000"},  # the retention test need not wait 60 s a check
+        proxied=True,  # a second listener per node, reached through a proxy a test can cut (netcut.py)
     )
     cluster.start()
     try:

@@ -10,12 +10,9 @@ and written beside the logs, not asserted on: speed is for bench scripts.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from streams.sources import track_records
 from tests.integration.conftest import CLIPS, virat_tracks, wait_until
@@ -29,6 +26,7 @@ from tests.integration.kafka.workers import (
     partition_of,
     percentile,
     produce,
+    split_between_alert_steps,
     stream_done,
     write_figures,
 )
@@ -98,16 +96,3 @@ def test_sigkill_of_a_worker_moves_its_partitions_and_loses_no_alert(
     repeats = {event_id: n for event_id, n in Counter(e["event_id"] for e in notified).items() if n > 1}
     assert not repeats, f"notified twice: {repeats}"
     assert content(notified) == content(reference), "every alert event of the uninterrupted run, none other"
-
-
-def split_between_alert_steps(
-    records: Iterable[tuple[bytes, bytes, int]], reference: list[dict[str, Any]]
-) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
-    """The track records up to a capture time between the middle two alert steps of the uninterrupted run,
-    and the rest (the end-of-stream marker last)."""
-    steps = sorted({float(e["ts"]) for e in reference})
-    assert len(steps) >= 2, f"the track camera raises alert steps at two times at least: {steps}"
-    split = (steps[len(steps) // 2 - 1] + steps[len(steps) // 2]) / 2
-    pairs = [(key, value) for key, value, _ in records]
-    cut = next((i for i, (_, value) in enumerate(pairs) if json.loads(value)["ts"] > split), len(pairs))
-    return pairs[:cut], pairs[cut:]

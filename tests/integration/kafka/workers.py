@@ -16,6 +16,7 @@ from urllib.request import urlopen
 import yaml
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
+from kafka.admin import KafkaAdminClient
 
 from streams.app import MAX_RECORD_BYTES
 from streams.kafka.broker import free_port
@@ -32,12 +33,19 @@ def partition_of(key: str, partitions: int) -> int:
 class Process:
     """`sentinel run` with these roles and its own health port; restartable, killable like a crashed machine."""
 
-    def __init__(self, site: Site, roles: tuple[str, ...], name: str) -> None:
+    def __init__(
+        self, site: Site, roles: tuple[str, ...], name: str, bootstrap: str | None = None, verbose: bool = False
+    ) -> None:
+        """`bootstrap` other than the site's: e.g. the proxy addresses, for a worker the test cuts off;
+        `verbose` logs the group's rebalances and the stages' progress too."""
+        self.verbose = verbose
         self.port = free_port()
         self.log = site.tmp_path / f"{name}.log"
         self.config = site.path.with_name(f"{site.path.stem}-{name}.yaml")
         data = yaml.safe_load(site.path.read_text())
         data["observability"] = {"host": "127.0.0.1", "port": self.port}
+        if bootstrap is not None:
+            data["kafka"]["bootstrap_servers"] = bootstrap
         self.config.write_text(yaml.safe_dump(data))
         self.roles = roles
         self.proc: subprocess.Popen[bytes] | None = None
@@ -45,7 +53,9 @@ class Process:
     def start(self) -> Process:
         with self.log.open("ab") as handle:  # the child keeps its own descriptor; nothing here drains a pipe
             self.proc = subprocess.Popen(
-                [str(SENTINEL), "run", "--config", str(self.config), *self.roles], stdout=handle, stderr=handle
+                [str(SENTINEL), *(["-v"] if self.verbose else []), "run", "--config", str(self.config), *self.roles],
+                stdout=handle,
+                stderr=handle,
             )
         return self
 
@@ -80,13 +90,21 @@ class Process:
         processed, shed = self.processed(), self._counts("sentinel_frames_shed_total")
         return {camera: processed.get(camera, 0.0) + shed.get(camera, 0.0) for camera in {*processed, *shed}}
 
+    def delivered(self) -> float:
+        """Alert steps this worker delivered so far (every channel)."""
+        metrics = self._metrics()
+        found = re.findall(r'sentinel_deliveries_total\{channel="[^"]+",status="delivered"\} (\S+)', metrics)
+        return sum(float(value) for value in found)
+
     def _counts(self, name: str) -> dict[str, float]:
-        try:
-            metrics = urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2).read().decode()
-        except OSError:
-            return {}
-        found = re.findall(name + r'\{camera="([^"]+)"\} (\S+)', metrics)
+        found = re.findall(name + r'\{camera="([^"]+)"\} (\S+)', self._metrics())
         return {camera: float(value) for camera, value in found}
+
+    def _metrics(self) -> str:
+        try:
+            return str(urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2).read().decode())
+        except OSError:
+            return ""
 
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
@@ -153,6 +171,24 @@ def kill_between_notifications(worker: Process, site: Site, received: list[Any])
     raise AssertionError("never found a moment without a notification in flight")
 
 
+def middle_step_gap(reference: list[dict[str, Any]]) -> float:
+    """A capture time between the middle two alert steps of the uninterrupted run: a fault made after the
+    records up to it are in, and before the rest go in, lands among the camera's alerts."""
+    steps = sorted({float(e["ts"]) for e in reference})
+    assert len(steps) >= 2, f"the track camera raises alert steps at two times at least: {steps}"
+    return (steps[len(steps) // 2 - 1] + steps[len(steps) // 2]) / 2
+
+
+def split_between_alert_steps(
+    records: Iterable[tuple[bytes, bytes, int]], reference: list[dict[str, Any]]
+) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+    """The track records up to `middle_step_gap`, and the rest (the end-of-stream marker last)."""
+    split = middle_step_gap(reference)
+    pairs = [(key, value) for key, value, _ in records]
+    cut = next((i for i, (_, value) in enumerate(pairs) if json.loads(value)["ts"] > split), len(pairs))
+    return pairs[:cut], pairs[cut:]
+
+
 def stream_done(site: Site, stream_id: str) -> bool:
     return bool(site.redis.exists(f"{site.key_prefix}stream-done:{stream_id}"))
 
@@ -164,3 +200,14 @@ def percentile(values: list[float], q: float) -> float:
 
 def write_figures(path: Path, figures: dict[str, Any]) -> None:
     path.write_text(json.dumps(figures, indent=2))
+
+
+def group_members(bootstrap: str, group: str) -> dict[str, Any]:
+    """The group's members as its coordinator has them: member id to the member's description (its client
+    host and the partitions it was assigned)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    try:
+        described = admin.describe_groups([group])[group]
+    finally:
+        admin.close()
+    return {m["member_id"]: m for m in described.get("members", [])}
