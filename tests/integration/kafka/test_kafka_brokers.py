@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from streams.app import Role, group_id_for
-from streams.config import load_config
+from streams.config import KafkaConfig, load_config
 from streams.kafka.admin import ensure_topics
 from streams.kafka.cluster import KafkaCluster
 from streams.sources import track_records
@@ -266,7 +266,9 @@ def test_a_worker_cut_off_from_the_brokers_is_fenced_and_rejoins(
     alerts that follow; after the cut the worker rejoins and gets a partition back. 0 lost, 0 repeated."""
     url, received = webhook
     cameras = _two_track_cameras(make_site, tmp_path)
-    site = _site(kafka_site, url, partitions=2)
+    # The shipped join window (10 s), not the suite's 2 s: a member learns of a rebalance at its next heartbeat
+    # (every 3 s), so a 2 s window can expel the worker that was never cut (seen: its member id changed).
+    site = _site(kafka_site, url, partitions=2, rebalance_timeout_s=KafkaConfig().rebalance_timeout_s)
     group = group_id_for(load_config(site.path), RULE_ROLES)
     tracks_topic = f"{site.prefix}.tracks"
     parts = {c: split_between_alert_steps(track_records(path, f"cut-{c}"), ref) for c, (path, ref) in cameras.items()}
