@@ -190,6 +190,8 @@ class WorkerRuntime:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stop.set()
+        if self._trimming is not None:
+            self._trimming.cancel()  # a round in flight may wait on request timeouts; dropping it is harmless
         for task in (self._escalating, self._trimming):
             if task is not None:
                 await asyncio.gather(task, return_exceptions=True)

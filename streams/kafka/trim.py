@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
-from aiokafka.errors import KafkaConnectionError, KafkaError, UnsupportedVersionError
+from aiokafka.errors import KafkaConnectionError, UnsupportedVersionError
 
 from streams.config import KafkaConfig
 from streams.kafka.security import aiokafka_options
@@ -62,7 +62,8 @@ class FrameTrimmer:
         self._confirmed = False  # the brokers answered a DeleteRecords once
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until `stop`; a broker outage is retried next round, a broker without DeleteRecords ends the task."""
+        """Until `stop`; a failed round (a broker outage) is retried next round, a broker without DeleteRecords
+        ends the task."""
         failing = False
         while not stop.is_set():
             try:
@@ -75,12 +76,10 @@ class FrameTrimmer:
             except DeleteRecordsUnsupported as exc:
                 logger.info("frames trimming off: the brokers do not support DeleteRecords (%s)", exc)
                 return
-            except (KafkaError, OSError, TimeoutError) as exc:
-                if not failing:  # once per outage, not every round
+            except Exception as exc:  # an outage, or anything else: trimming is housekeeping, never fatal
+                if not failing:  # once per streak, not every round
                     logger.warning(
-                        "frames trimming: brokers not answering (%s); retrying every %.0f s",
-                        exc,
-                        self.kafka.trim_frames_every_s,
+                        "frames trimming failed (%r); retrying every %g s", exc, self.kafka.trim_frames_every_s
                     )
                 failing = True
                 continue
@@ -107,6 +106,8 @@ class FrameTrimmer:
             try:
                 deleted = await admin.delete_records(request, timeout_ms=REQUEST_TIMEOUT_MS)
             except (KafkaConnectionError, UnsupportedVersionError, TimeoutError) as exc:
+                if self._confirmed:
+                    raise  # it worked before: an outage, retried next round
                 raise DeleteRecordsUnsupported(repr(exc)) from exc  # the offsets above were answered
         finally:
             await admin.close()
