@@ -159,6 +159,18 @@ class ResponseTargets(StrictModel):
     on_scene: float = Field(default=300.0, gt=0.0, le=86400.0)
 
 
+CLAIM_MARGIN_S = 5.0
+
+
+def delivery_claim_ttl_s(session_timeout_s: float, rebalance_timeout_s: float) -> float:
+    """The default delivery claim: the time the consumer group takes to hand a silent worker's partition to
+    another (its session lapses, then a rebalance) plus a margin for the new owner's fetch. A holder frozen for
+    less than that finishes its own step when it wakes while the new owner waits for it; one frozen longer finds
+    its claim taken over and sends nothing more. A worker killed holding a claim delays its step by about the
+    margin beyond the failover itself."""
+    return session_timeout_s + rebalance_timeout_s + CLAIM_MARGIN_S
+
+
 class AlertsConfig(StrictModel):
     cooldown_s: float = Field(
         default=300.0,
@@ -174,6 +186,13 @@ class AlertsConfig(StrictModel):
     )
     feed_maxlen: int = Field(default=10000, ge=100, le=10_000_000, description="Length of the live alert feed")
     snapshot_jpeg_quality: int = Field(default=85, ge=10, le=100)
+    delivery_claim_s: float | None = Field(
+        default=None,
+        ge=1.0,
+        le=3600.0,
+        description="How long a worker's claim on an alert step outlives the worker (it renews it while alive); "
+        "longer than kafka.session_timeout_s. Unset: session + rebalance timeouts + 5 s (45 s by default)",
+    )
     clip: ClipConfig = Field(default_factory=ClipConfig)
     response_targets_s: ResponseTargets = Field(
         default_factory=lambda: ResponseTargets(),

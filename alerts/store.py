@@ -5,6 +5,8 @@ Keys (prefix `sentinel:` by default):
   alert:{id}:events     list of every event JSON (the timeline)
   alerts:by-time        zset alert id -> started_at;  alerts:site:{site}, alerts:camera:{cam}, alerts:door:{door}
   event:{event_id}      idempotency marker of one step
+  delivered:{event_id}  the step's snapshot, channels and clip are done (set with the delivery claim's release)
+  claim:{event_id}, sent:{event_id}  the delivery claim on a step and the channels it went out on (delivery/claims.py)
   cooldown:{cam}:{p}:{v} the alert holding the cooldown of a person-car pair
   suppressed:{id}       marks an alert suppressed by the cooldown
   snapshot:{id}         annotated JPEG
@@ -102,10 +104,6 @@ class AlertStore:
 
     async def is_delivered(self, event_id: str) -> bool:
         return bool(await self.redis.exists(self.key("delivered", event_id)))
-
-    async def mark_delivered(self, event_id: str) -> None:
-        """Set once snapshot and channels are done, so a retried event resumes delivery instead of skipping it."""
-        await self.redis.set(self.key("delivered", event_id), 1, ex=self.retention_s)
 
     async def _apply_cooldown(self, event: Alert) -> bool:
         marker = self.key("suppressed", event.alert_id)

@@ -15,7 +15,7 @@ import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from alerts.config import AlertsConfig
+from alerts.config import AlertsConfig, delivery_claim_ttl_s
 from detectors.base import StrictModel
 from detectors.behaviour.risk import RiskConfig, ScheduleWindow
 from detectors.behaviour.zones import validate_polygon
@@ -314,6 +314,25 @@ class SiteConfig(BaseSettings):
             if unknown:
                 raise ValueError(f"access.doors[{door.id}].leads_to names unknown camera(s) {unknown}")
         return self
+
+    @model_validator(mode="after")
+    def _delivery_claim_outlives_the_session(self) -> SiteConfig:
+        claim = self.alerts.delivery_claim_s
+        if claim is not None and claim <= self.kafka.session_timeout_s:
+            raise ValueError(
+                f"alerts.delivery_claim_s ({claim:g}) must be longer than kafka.session_timeout_s "
+                f"({self.kafka.session_timeout_s:g}): a claim shorter than the session lets a frozen worker's step be "
+                "taken over before the group has even moved its partition"
+            )
+        return self
+
+    @property
+    def delivery_claim_s(self) -> float:
+        """How long a delivery claim outlives its holder: `alerts.delivery_claim_s`, or derived from the group's
+        timeouts (alerts.config.delivery_claim_ttl_s)."""
+        if self.alerts.delivery_claim_s is not None:
+            return self.alerts.delivery_claim_s
+        return delivery_claim_ttl_s(self.kafka.session_timeout_s, self.kafka.rebalance_timeout_s)
 
     def camera(self, camera_id: str) -> CameraConfig | None:
         return next((c for c in self.cameras if c.id == camera_id), None)

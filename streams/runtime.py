@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 from alerts.access.entry_ledger import EntryLedger
 from alerts.access.watchlist import WatchList
 from alerts.delivery.channels import Channel
+from alerts.delivery.claims import DeliveryClaims
 from alerts.delivery.escalation import Escalator
 from alerts.delivery.registry import build_channels
 from alerts.device_liveness import DeviceLiveness
@@ -168,6 +169,7 @@ class WorkerRuntime:
                 clips=ClipMaker(store, self.config.alerts.clip, self.config.risk.timezone)
                 if self.config.alerts.clip.enabled
                 else None,
+                claims=DeliveryClaims(store, self.config.delivery_claim_s),
             )
             escalation = self.config.alerts.escalation
             if escalation.levels:

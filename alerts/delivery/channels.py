@@ -9,6 +9,8 @@ import asyncio
 import hashlib
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +27,23 @@ CLIP_HEADER = "X-Sentinel-Clip"  # console URL (or path, without console.public_
 
 class DeliveryError(RuntimeError):
     """A channel gave up on an event after its retries; the message says why."""
+
+
+class Superseded(DeliveryError):
+    """The worker lost its delivery claim on the step (another worker sends it): this one stops sending."""
+
+
+# Set by the delivery stage around one channel's send: whether this worker may still send the step (its delivery
+# claim). Channels that retry ask it before every attempt, so an attempt after a freeze (a backoff sleep, a token
+# issued first) is not sent once another worker took the step over. Unset (tests, escalation): always allowed.
+may_send: ContextVar[Callable[[], Awaitable[bool]] | None] = ContextVar("may_send", default=None)
+
+
+async def check_may_send(what: str) -> None:
+    """Raise Superseded when this worker's claim on the step is gone; right before a send attempt."""
+    allowed = may_send.get()
+    if allowed is not None and not await allowed():
+        raise Superseded(f"{what}: another worker took the step over; not sent")
 
 
 class Channel(Protocol):
@@ -86,6 +105,7 @@ async def post_with_retries(
     """
     delay, last_error, attempt = policy.backoff_s, "", 0
     for attempt in range(1, policy.attempts + 1):
+        await check_may_send(what)
         try:
             async with session.post(url, data=body, headers=headers) as response:
                 if response.status < 300:

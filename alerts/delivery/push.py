@@ -18,7 +18,7 @@ import aiomqtt
 
 from alerts.action_tokens import ActionTokens
 from alerts.config import MqttConfig, NtfyConfig, PushPolicy
-from alerts.delivery.channels import DeliveryError, RetryPolicy, post_with_retries
+from alerts.delivery.channels import DeliveryError, RetryPolicy, check_may_send, post_with_retries
 from alerts.models import Alert, AlertEvent, AlertPhase, Severity
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ class MqttChannel:
         password = self.config.password.get_secret_value() if self.config.password else None
         delay, last_error = 0.5, ""
         for attempt in range(1, 4):
+            await check_may_send(f"{self.name} {event.event_id}")
             try:
                 async with aiomqtt.Client(
                     self.config.host,

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pywebpush import WebPushException, webpush_async
 
 from alerts.config import PushPolicy, WebPushConfig
-from alerts.delivery.channels import DeliveryError
+from alerts.delivery.channels import DeliveryError, check_may_send
 from alerts.delivery.push import push_payload, title
 from alerts.models import Alert
 
@@ -95,6 +95,7 @@ class WebPushChannel:
         subscriptions = await self.subscriptions.all()
         if not subscriptions:
             return 1  # nobody subscribed: nothing to deliver, nothing failed
+        await check_may_send(f"{self.name} {event.event_id}")  # the subscriptions came from Redis: a pause point
         body = json.dumps(self.payload(event))
         results = await asyncio.gather(*(self._push(s, body) for s in subscriptions))
         failures = [r for r in results if r]

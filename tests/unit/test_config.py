@@ -29,6 +29,7 @@ def write(tmp_path: Path, text: str) -> Path:
         ("detector:\n  model: {type: tensorrt}\n", "detector.model: Input tag 'tensorrt'"),
         ("detector:\n  model: {performance_hint: FAST}\n", "detector.model.openvino.performance_hint"),
         ("detector:\n  model: {type: ultralytics, infer_requests: 2}\n", "ultralytics.infer_requests: Extra inputs"),
+        ("kafka: {session_timeout_s: 20}\nalerts: {delivery_claim_s: 15}\n", "longer than kafka.session_timeout_s"),
     ],
 )
 def test_invalid_configs(tmp_path: Path, text: str, message: str) -> None:
@@ -70,3 +71,11 @@ def test_shipped_example_config_is_valid() -> None:
 def test_detector_backend_is_chosen_by_type(tmp_path: Path, text: str, backend: str, device: str) -> None:
     model = load_config(write(tmp_path, text)).detector.model
     assert (model.type, model.device) == (backend, device)
+
+
+def test_the_delivery_claim_outlives_the_group_handing_a_partition_over(tmp_path: Path) -> None:
+    """Unset: session + rebalance + 5 s (45 s with the Kafka defaults, 17 s with the test suite's 10 s + 2 s)."""
+    assert load_config(write(tmp_path, "site_id: a\n")).delivery_claim_s == 45.0
+    text = "kafka: {session_timeout_s: 10, rebalance_timeout_s: 2}\n"
+    assert load_config(write(tmp_path, text)).delivery_claim_s == 17.0
+    assert load_config(write(tmp_path, text + "alerts: {delivery_claim_s: 60}\n")).delivery_claim_s == 60.0

@@ -26,6 +26,7 @@ from tests.integration.conftest import Site, virat_tracks, wait_until
 from tests.integration.kafka.netcut import NetCut
 from tests.integration.kafka.workers import (
     Process,
+    claims_held,
     content,
     events,
     group_members,
@@ -33,6 +34,7 @@ from tests.integration.kafka.workers import (
     partition_of,
     produce,
     split_between_alert_steps,
+    stop_between_notifications,
     stream_done,
 )
 
@@ -221,11 +223,12 @@ def _two_track_cameras(make_site: Any, tmp_path: Path) -> dict[str, tuple[Path, 
 
 
 def test_a_worker_frozen_past_its_session_is_fenced_and_rejoins(make_site, kafka_site, webhook, tmp_path: Path) -> None:
-    """SIGSTOP for 30 s: to the group, what a worker cut off from the brokers looks like (a real network cut is
-    not built yet). Its partitions move; nothing is lost and nothing else is sent. Known gap (issue 14): a worker
-    frozen in the middle of delivering one step sends that step when it wakes, after the other worker has sent it
-    too; both carry the same Idempotency-Key, so a receiver drops the second. Closing it needs a delivery claim
-    taken before sending; until then this test allows that one repeat and prints it."""
+    """SIGSTOP for 30 s: to the group, what a worker cut off from the brokers looks like (the network cut
+    below adds half-open connections). Its partitions move; nothing is lost and nothing is sent twice: a step the frozen worker was
+    delivering is taken over once its delivery claim (17 s here: session 10 s + rebalance 2 s + 5 s) expires, and
+    the woken worker, which lost the claim, sends nothing more of it (issue 14: it used to send it again). The
+    freeze falls between notifications: one the receiver already had when the worker froze, before the worker
+    could record it, is the window at-least-once cannot close (docs/kafka.md)."""
     url, received = webhook
     (tracks, reference), (other, renamed) = _two_track_cameras(make_site, tmp_path).values()
     site = _site(kafka_site, url, partitions=2)
@@ -237,7 +240,8 @@ def test_a_worker_frozen_past_its_session_is_fenced_and_rejoins(make_site, kafka
             produce(site.bootstrap, f"{site.prefix}.tracks", [(k, v) for k, v, _ in track_records(path, stream)])
         assert wait_until(lambda: len(received) >= 2, 180), frozen.tail()
         assert frozen.proc is not None
-        frozen.proc.send_signal(signal.SIGSTOP)
+        stop_between_notifications(frozen, site, received)
+        held = claims_held(site)
         wait_until(lambda: False, timeout_s=30)  # past the 10 s session: fenced, its partition moves
         frozen.proc.send_signal(signal.SIGCONT)
         done = lambda: stream_done(site, "frozen-0503") and stream_done(site, "frozen-a")  # noqa: E731
@@ -251,10 +255,14 @@ def test_a_worker_frozen_past_its_session_is_fenced_and_rejoins(make_site, kafka
     assert codes == [0, 0], frozen.tail()
     notified = events(received)
     repeats = {event_id: n for event_id, n in Counter(e["event_id"] for e in notified).items() if n > 1}
-    print(f"\nworker frozen 30 s on Kafka: steps notified twice {repeats or 'none'}")
-    assert len(repeats) <= 1 and all(n == 2 for n in repeats.values()), f"more than the one step in hand: {repeats}"
-    once = list({e["event_id"]: e for e in notified}.values())
-    assert content(once) == content(reference + renamed), "every alert event of the uninterrupted run, none other"
+    logs = "".join(w.log.read_text(errors="replace") for w in workers)
+    print(
+        f"\nworker frozen 30 s on Kafka: {len(notified)} notifications, steps notified twice {repeats or 'none'};"
+        f" claims held at the freeze {held}, taken over {logs.count('taking the step over')},"
+        f" sends stopped by a lost claim {logs.count('this worker sends nothing more')}"
+    )
+    print(_stored_but_not_notified(site, notified))
+    _check_notified(received, reference + renamed)
 
 
 def test_a_worker_cut_off_from_the_brokers_is_fenced_and_rejoins(
@@ -321,3 +329,24 @@ def _holders(bootstrap: str, group: str, topic: str) -> dict[str, tuple[int, ...
         assigned = (member.get("member_assignment") or {}).get("assigned_partitions", [])
         held[member_id] = tuple(sorted(p for a in assigned if a["topic"] == topic for p in a["partitions"]))
     return held
+
+
+def _stored_but_not_notified(site: Site, notified: list[dict[str, Any]]) -> str:
+    """Steps in the store that the receiver never got, with their delivery keys: what to look at when one is lost."""
+    sent = {e["event_id"] for e in notified}
+    rows = []
+    for key in site.redis.scan_iter(match=f"{site.key_prefix}alert:*:events"):
+        for raw in site.redis.lrange(key, 0, -1):
+            step = json.loads(raw)
+            if step["event_id"] not in sent:
+                flags = {
+                    kind: site.redis.exists(f"{site.key_prefix}{kind}:{ref}")
+                    for kind, ref in (
+                        ("delivered", step["event_id"]),
+                        ("claim", step["event_id"]),
+                        ("sent", step["event_id"]),
+                        ("suppressed", step["alert_id"]),
+                    )
+                }
+                rows.append(f"  {step['event_id']} {step['phase']} {step.get('message', '')[:60]!r} {flags}")
+    return "stored, not notified:\n" + "\n".join(rows) if rows else "every stored step was notified"

@@ -152,8 +152,9 @@ def content(items: Iterable[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps({k: v for k, v in e.items() if k not in IDS}, sort_keys=True) for e in items)
 
 
-def kill_between_notifications(worker: Process, site: Site, received: list[Any]) -> None:
-    """SIGKILL at a moment when every notification the receiver got is also recorded as delivered.
+def stop_between_notifications(worker: Process, site: Site, received: list[Any]) -> None:
+    """SIGSTOP at a moment when every notification the receiver got is also recorded as sent (or its step as
+    delivered); the worker may be anywhere else, holding a step's delivery claim before or after its send.
 
     The other moment (the receiver has it, the worker has not recorded it) is the window at-least-once
     delivery cannot close; the webhook's Idempotency-Key header is there for receivers to close it.
@@ -163,8 +164,7 @@ def kill_between_notifications(worker: Process, site: Site, received: list[Any])
         worker.proc.send_signal(signal.SIGSTOP)
         time.sleep(0.05)  # responses already on the wire land
         posted = {e["event_id"] for e in events(received)}
-        if all(site.redis.exists(f"{site.key_prefix}delivered:{event_id}") for event_id in posted):
-            worker.kill()
+        if all(_recorded(site, event_id) for event_id in posted):
             return
         worker.proc.send_signal(signal.SIGCONT)
         time.sleep(0.02)
@@ -187,6 +187,22 @@ def split_between_alert_steps(
     pairs = [(key, value) for key, value, _ in records]
     cut = next((i for i, (_, value) in enumerate(pairs) if json.loads(value)["ts"] > split), len(pairs))
     return pairs[:cut], pairs[cut:]
+
+
+def _recorded(site: Site, event_id: str) -> bool:
+    keys = (f"{site.key_prefix}{kind}:{event_id}" for kind in ("delivered", "sent"))
+    return any(site.redis.exists(key) for key in keys)
+
+
+def kill_between_notifications(worker: Process, site: Site, received: list[Any]) -> None:
+    """SIGKILL at a moment when every notification the receiver got is recorded (see stop_between_notifications)."""
+    stop_between_notifications(worker, site, received)
+    worker.kill()
+
+
+def claims_held(site: Site) -> int:
+    """Delivery claims in Redis now (a worker holds each on a step it is delivering)."""
+    return sum(1 for _ in site.redis.scan_iter(match=f"{site.key_prefix}claim:*"))
 
 
 def stream_done(site: Site, stream_id: str) -> bool:
