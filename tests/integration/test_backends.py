@@ -8,6 +8,7 @@ from detectors.config import OpenVinoModelConfig, UltralyticsModelConfig
 from detectors.types import Detection
 from detectors.vision.backend import ModelLoadError
 from detectors.vision.model import load_detector
+from detectors.vision.yolo_openvino import OpenVinoDetector
 from streams.ingest import file_frames
 from tests.integration.conftest import CLIPS, MODEL
 
@@ -39,3 +40,20 @@ def test_openvino_backend_refuses_pytorch_weights(tmp_path) -> None:
     weights.write_bytes(b"not an IR")
     with pytest.raises(ModelLoadError, match="type: ultralytics"):
         load_detector(OpenVinoModelConfig(path=weights))
+
+
+def test_in_graph_path_finds_exactly_what_the_python_path_finds_on_mixed_sizes(shared_data) -> None:
+    """Letterbox into the request's tensor, best class in the graph: the same boxes as the old path, also when
+    frames of other sizes and shapes pass through the same infer requests (the grey bands must be repainted)."""
+    frames = [
+        f.image for _, f in zip(range(6), file_frames(str(CLIPS / "street_people_1080p.mp4"), 2.0, 0.0), strict=False)
+    ]
+    images = []
+    for i, frame in enumerate(frames):
+        images += [frame, frame[::2, ::2].copy(), frame[:, 420:1500].copy()] if i % 2 else [frame]
+    old = OpenVinoDetector(OpenVinoModelConfig(path=MODEL), in_graph=False)
+    new = OpenVinoDetector(OpenVinoModelConfig(path=MODEL), in_graph=True)
+    expected = old.detect_many(images)
+    assert sum(map(len, expected)) > 0
+    assert new.detect_many(images) == expected
+    assert [new.detect(image) for image in images] == expected
