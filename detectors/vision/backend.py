@@ -33,8 +33,6 @@ CLASS_BY_COCO_ID = {**{v: k for k, v in COCO_IDS.items()}, **COCO_ALIASES}
 def coco_ids_of(classes: tuple[ObjectClass, ...]) -> list[int]:
     """Every COCO id that maps to one of the classes (a bag is a backpack, a handbag or a suitcase)."""
     return sorted(i for i, c in CLASS_BY_COCO_ID.items() if c in classes)
-
-
 LETTERBOX_GREY = 114  # what ultralytics pads a frame with to fit the model's square input
 
 SHARED_MODEL = Path(__file__).resolve().parents[3] / "shared" / "models" / "yolo11n_int8_openvino_model"
@@ -79,33 +77,7 @@ def resolve_model_path(config: ModelBase) -> Path:
 
 
 def detections_from_arrays(xyxy: np.ndarray, conf: np.ndarray, cls: np.ndarray) -> list[Detection]:
-    """Boundary conversion: arrays in COCO ids to detections; unknown classes and empty boxes are dropped.
-
-    The checks Box and Detection would run per field (finite, ordered corners, confidence in [0, 1]) run once
-    over the arrays, so boxes are built without pydantic validation (Box's Python validator was most of the
-    post-processing CPU per frame, bench/per_frame.py). Detection still validates (cheap: an enum and a float;
-    `model_construct` cannot take a field named `cls`), and takes the Box instance as is."""
-    xyxy = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
-    finite = np.isfinite(xyxy).all(axis=1)
-    if not finite.all():
-        logger.warning("model output had %s boxes with non-finite corners; dropped", int((~finite).sum()))
-    keep = finite & (xyxy[:, 2] > xyxy[:, 0]) & (xyxy[:, 3] > xyxy[:, 1])
-    scores = np.nan_to_num(np.asarray(conf, dtype=np.float64), nan=0.0).clip(0.0, 1.0)
-    detections = []
-    for (x1, y1, x2, y2), score, class_id in zip(
-        xyxy[keep].tolist(), scores[keep].tolist(), np.asarray(cls)[keep].tolist(), strict=True
-    ):
-        object_class = CLASS_BY_COCO_ID.get(int(class_id))
-        if object_class is None:
-            continue
-        box = Box.model_construct(x1=x1, y1=y1, x2=x2, y2=y2)
-        detections.append(Detection(cls=object_class, box=box, confidence=score))
-    return detections
-
-
-def detections_validated(xyxy: np.ndarray, conf: np.ndarray, cls: np.ndarray) -> list[Detection]:
-    """The conversion before `detections_from_arrays`: full pydantic validation of every box, kept for the old
-    path that bench/per_frame.py measures against."""
+    """Boundary conversion: arrays in COCO ids to validated detections; unknown classes are dropped."""
     detections = []
     for (x1, y1, x2, y2), score, class_id in zip(xyxy.tolist(), conf.tolist(), cls.tolist(), strict=True):
         object_class = CLASS_BY_COCO_ID.get(int(class_id))

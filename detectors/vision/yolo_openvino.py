@@ -33,7 +33,6 @@ from detectors.vision.backend import (
     ModelLoadError,
     coco_ids_of,
     detections_from_arrays,
-    detections_validated,
     resolve_model_path,
 )
 
@@ -96,7 +95,7 @@ def decode_output(
     xyxy = np.stack([xywh[:, 0], xywh[:, 1], xywh[:, 0] + xywh[:, 2], xywh[:, 1] + xywh[:, 3]], axis=1)[picked]
     xyxy[:, [0, 2]] = ((xyxy[:, [0, 2]] - fit.pad_x) / fit.gain_x).clip(0, fit.width)
     xyxy[:, [1, 3]] = ((xyxy[:, [1, 3]] - fit.pad_y) / fit.gain_y).clip(0, fit.height)
-    return detections_validated(xyxy, best[picked], class_ids[picked])
+    return detections_from_arrays(xyxy, best[picked], class_ids[picked])
 
 
 def fit_of(height: int, width: int, size: tuple[int, int]) -> Letterbox:
