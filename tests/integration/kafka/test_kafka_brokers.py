@@ -224,11 +224,11 @@ def _two_track_cameras(make_site: Any, tmp_path: Path) -> dict[str, tuple[Path, 
 
 def test_a_worker_frozen_past_its_session_is_fenced_and_rejoins(make_site, kafka_site, webhook, tmp_path: Path) -> None:
     """SIGSTOP for 30 s: to the group, what a worker cut off from the brokers looks like (the network cut
-    below adds half-open connections). Its partitions move; nothing is lost and nothing is sent twice: a step the frozen worker was
-    delivering is taken over once its delivery claim (17 s here: session 10 s + rebalance 2 s + 5 s) expires, and
-    the woken worker, which lost the claim, sends nothing more of it (issue 14: it used to send it again). The
-    freeze falls between notifications: one the receiver already had when the worker froze, before the worker
-    could record it, is the window at-least-once cannot close (docs/kafka.md)."""
+    below adds half-open connections). Its partitions move; nothing is lost and nothing is sent twice: a step
+    the frozen worker was delivering is taken over once its delivery claim (17 s here: session 10 s + rebalance
+    2 s + 5 s) expires, and the woken worker, which lost the claim, sends nothing more of it (issue 14: it used
+    to send it again). The freeze falls between notifications: one the receiver already had when the worker
+    froze, before the worker could record it, is the window at-least-once cannot close (docs/kafka.md)."""
     url, received = webhook
     (tracks, reference), (other, renamed) = _two_track_cameras(make_site, tmp_path).values()
     site = _site(kafka_site, url, partitions=2)
