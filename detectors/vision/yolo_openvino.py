@@ -138,7 +138,8 @@ def decode_best(output: np.ndarray, fit: Letterbox, confidence: float, iou: floa
         candidates, best, class_ids = candidates[top], best[top], class_ids[top]
     cx, cy, w, h = output[:4, candidates]
     xywh = np.stack([cx - w / 2, cy - h / 2, w, h], axis=1)
-    kept = cv2.dnn.NMSBoxesBatched(xywh, best, class_ids.astype(np.int32), confidence, iou)
+    # OpenCV takes the arrays as they are (its stubs name sequences of rects)
+    kept = cv2.dnn.NMSBoxesBatched(xywh, best, class_ids.astype(np.int32), confidence, iou)  # type: ignore[arg-type]
     picked = np.asarray(kept, dtype=np.int64).reshape(-1)[:MAX_DETECTIONS]
     xywh, best, class_ids = xywh[picked], best[picked], class_ids[picked]
     x1 = ((xywh[:, 0] - fit.pad_x) / fit.gain_x).clip(0, fit.width)
