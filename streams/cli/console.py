@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import click
@@ -12,6 +13,26 @@ from alerts.delivery.dispatch import masked, new_topic
 from alerts.delivery.webpush import generate_vapid_keys
 from streams.config import ConfigError, load_config
 from streams.runtime import check_redis, make_store
+
+
+def with_accounts(config_path: Path | None, change: Callable[[ConsoleAuth], Awaitable[object]]) -> None:
+    """Runs one change of the console's accounts in the site's Redis; a refused change is a clean CLI error."""
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    async def run() -> None:
+        store = make_store(config)
+        await check_redis(store, config.redis.redacted_url)
+        try:
+            await change(ConsoleAuth(store.redis, config.alerts.console, store.prefix))
+        except ChangeRefused as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            await store.redis.aclose()
+
+    asyncio.run(run())
 
 
 @click.group("console")
@@ -33,20 +54,7 @@ def hash_password_command(password: str) -> None:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def add_user(username: str, role: str, password: str, config_path: Path | None) -> None:
     """Add or replace a console account in Redis (the password is stored only as an Argon2id hash)."""
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-    async def run() -> None:
-        store = make_store(config)
-        await check_redis(store, config.redis.redacted_url)
-        try:
-            await ConsoleAuth(store.redis, config.alerts.console, store.prefix).add_account(username, role, password)
-        finally:
-            await store.redis.aclose()
-
-    asyncio.run(run())
+    with_accounts(config_path, lambda auth: auth.add_account(username, role, password))
     click.echo(f"console account {username} ({role}) saved")
 
 
@@ -63,22 +71,7 @@ def ntfy_topic(username: str, generate: bool, clear: bool, config_path: Path | N
     if generate and clear:
         raise click.UsageError("--generate or --clear, not both")
     topic = None if clear else new_topic() if generate else click.prompt("ntfy topic", hide_input=True)
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-    async def run() -> None:
-        store = make_store(config)
-        await check_redis(store, config.redis.redacted_url)
-        try:
-            await ConsoleAuth(store.redis, config.alerts.console, store.prefix).set_ntfy_topic(username, topic)
-        except ChangeRefused as exc:
-            raise click.ClickException(str(exc)) from None
-        finally:
-            await store.redis.aclose()
-
-    asyncio.run(run())
+    with_accounts(config_path, lambda auth: auth.set_ntfy_topic(username, topic))
     if topic is None:
         click.echo(f"console account {username}: ntfy topic cleared")
     elif generate:
