@@ -35,6 +35,8 @@ def xml_notification(data: bytes) -> dict[str, Any]:
         raise AccessFormatError(f"XML refused: {type(exc).__name__} (DTDs and entities are not accepted)") from None
     except ParseError as exc:
         raise AccessFormatError(f"body is not well-formed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # an XML declaration naming an encoding the parser does not know
+        raise AccessFormatError(f"XML encoding not readable: {exc}") from None
     if local_name(root.tag) != ROOT:
         raise AccessFormatError(f"XML root is {local_name(root.tag)!r}, expected {ROOT}")
     value = _value(root)

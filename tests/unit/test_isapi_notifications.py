@@ -104,3 +104,12 @@ def test_entities_are_refused_not_expanded(body: str | bytes) -> None:
     data = fixture(body) if isinstance(body, str) else body
     with pytest.raises(AccessFormatError, match="XML refused"):
         parse_isapi(data, XML, {}, 1 << 20)
+
+
+@pytest.mark.parametrize(("encoding", "reason"), [("TTF-8", "unknown encoding"), ("utf-32", "multi-byte")])
+def test_an_unreadable_xml_encoding_is_a_format_error(encoding: str, reason: str) -> None:
+    """Found by the fuzz test: a declaration naming an encoding the parser lacks raised LookupError / ValueError."""
+    body = fixture("heartbeat.xml").replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode())
+    assert encoding.encode() in body
+    with pytest.raises(AccessFormatError, match=reason):
+        parse_isapi(body, XML, {}, 1 << 20)
