@@ -120,7 +120,8 @@ async def run_cameras(
                 await producer.stop()
             share = (done - half_done) / max(1, sent - half_sent)
             shed = int(processed(runtime, "frames_shed"))
-            return drain_s <= 2.0 and share >= 0.97, drain_s, share, shed, rss_mb()
+            kept_up = drain_s <= 2.0 and share >= 0.97 and shed <= 0.03 * sent
+            return kept_up, drain_s, share, shed, rss_mb()
 
 
 async def search(

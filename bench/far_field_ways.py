@@ -6,7 +6,9 @@ buffer and matching, crop count and size, the model's input size, and person con
 counted. Prints the eval-tracks table, cost included (CPU ms per frame, cameras at 5 fps per 2 cores); timings
 are only comparable within one run on a shared machine.
 
-    .venv/bin/python -m bench.far_field_ways [--set pvb|adas] [--match REGEX]
+    .venv/bin/python -m bench.far_field_ways [--set pvb|adas|rate] [--match REGEX]
+
+`--set rate`: the adaptive detection rate off and on, for the site's default camera and the far-field one.
 
 `--set adas`: the pedestrian-detection-adas-0002 ways (whole frame native and 2x, crops and confirmation,
 combined with the person-vehicle-bike model) beside the recommended camera, in one run.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from detectors.config import (
@@ -32,9 +35,11 @@ from detectors.config import (
 from detectors.types import ObjectClass
 from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
+from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.model import load_detector
 from detectors.vision.people_pass import CameraDetectorConfig
-from streams.cli.eval_tracks import CLIP, LOW_SCORE_TRACKER, OBJECTS
+from detectors.vision.slicing import SlicingConfig
+from streams.cli.eval_tracks import CLIP, LOW_SCORE_TRACKER, OBJECTS, far_field, far_field_model
 from streams.config import CameraConfig
 from streams.evaluation.ground_truth_eval import Method, load_clip, report, run_method
 
@@ -139,13 +144,31 @@ def adas_ways() -> list[Method]:
     ]
 
 
+def rate_ways() -> list[Method]:
+    """The adaptive detection rate (`detector.rate`) off and on, for the site's default camera (YOLO11n on the
+    whole frame, and with 2x2 slicing) and for the recommended far-field camera. This clip has no car, so every
+    walker is far from one and the rate is at its lowest."""
+    off, on = DetectionRateConfig(enabled=False), DetectionRateConfig(enabled=True)
+    sliced = CameraConfig(id="eval", slicing=SlicingConfig())
+    far = Method("far-field camera", far_field_model(), camera=CameraConfig(id="eval", detector=far_field()))
+    far_on = far.camera.model_copy(update={"detector": far_field().model_copy(update={"rate": on})})
+    return [
+        Method("YOLO11n whole frame (site default), rate off", OpenVinoModelConfig(), rate=off),
+        Method("YOLO11n whole frame (site default), rate on", OpenVinoModelConfig(), rate=on),
+        Method("YOLO11n 2x2 tiles + frame, rate off", OpenVinoModelConfig(), camera=sliced, rate=off),
+        Method("YOLO11n 2x2 tiles + frame, rate on", OpenVinoModelConfig(), camera=sliced, rate=on),
+        replace(far, name="far-field camera, rate off (its section's setting)"),
+        replace(far, name="far-field camera, rate on", camera=far_on),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", dest="ways", choices=("pvb", "adas"), default="pvb", help="Which ways")
+    parser.add_argument("--set", dest="ways", choices=("pvb", "adas", "rate"), default="pvb", help="Which ways")
     parser.add_argument("--match", default="", help="Run only the variants whose name this regular expression finds")
     args = parser.parse_args()
     clip = load_clip(ROOT / CLIP, ROOT / OBJECTS)
-    ways = adas_ways() if args.ways == "adas" else variants()
+    ways = {"adas": adas_ways, "rate": rate_ways, "pvb": variants}[args.ways]()
     chosen = [m for m in ways if re.search(args.match, m.name)]
     results = []
     for method in chosen:

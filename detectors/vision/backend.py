@@ -33,6 +33,8 @@ CLASS_BY_COCO_ID = {**{v: k for k, v in COCO_IDS.items()}, **COCO_ALIASES}
 def coco_ids_of(classes: tuple[ObjectClass, ...]) -> list[int]:
     """Every COCO id that maps to one of the classes (a bag is a backpack, a handbag or a suitcase)."""
     return sorted(i for i, c in CLASS_BY_COCO_ID.items() if c in classes)
+
+
 LETTERBOX_GREY = 114  # what ultralytics pads a frame with to fit the model's square input
 
 SHARED_MODEL = Path(__file__).resolve().parents[3] / "shared" / "models" / "yolo11n_int8_openvino_model"

@@ -28,6 +28,7 @@ _SPECKS = np.ones((3, 3), np.uint8)
 class GateDecision:
     run: bool
     region: Region | None = None  # where it moved, for a frame with motion; None: look at the whole frame
+    moved: bool = False  # the run is for motion, not the first frame or the interval
 
 
 class MotionGate:
@@ -45,11 +46,13 @@ class MotionGate:
             self.looked_at_whole(ts)
         return decision.run
 
-    def decide(self, image: np.ndarray, ts: float) -> GateDecision:
+    def decide(self, image: np.ndarray, ts: float, max_interval_s: float | None = None) -> GateDecision:
         """Still, moved (and where), or due for a whole look. The caller reports a whole look with
-        `looked_at_whole`: only those restart the interval, so looks at moving parts never starve the rest."""
+        `looked_at_whole`: only those restart the interval, so looks at moving parts never starve the rest.
+        `max_interval_s` replaces the configured interval for this frame (the adaptive rate's idle state)."""
         small = self._shrink(image)
-        due = ts - self._last_run_ts >= self.config.max_interval_s
+        interval = self.config.max_interval_s if max_interval_s is None else max_interval_s
+        due = ts - self._last_run_ts >= interval
         if due or self._reference is None or small.shape != self._reference.shape:
             self._reference = small
             return GateDecision(True)
@@ -58,8 +61,8 @@ class MotionGate:
             return GateDecision(False)
         self._reference = small
         if not self.config.mosaic:  # nobody looks at the part alone: spare the hot path the region
-            return GateDecision(True)
-        return GateDecision(True, self._region(changed, image.shape[1], image.shape[0]))
+            return GateDecision(True, moved=True)
+        return GateDecision(True, self._region(changed, image.shape[1], image.shape[0]), moved=True)
 
     def looked_at_whole(self, ts: float) -> None:
         self._last_run_ts = ts

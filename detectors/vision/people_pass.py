@@ -21,6 +21,7 @@ from detectors.geometry import Box
 from detectors.types import Detection, ObjectClass, TrackedObject
 from detectors.vision.confirmation import CandidateConfirmation, ConfirmConfig
 from detectors.vision.crops import CropConfig, grey, moving_boxes, plan_crops, track_interest
+from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.slicing import Offset, SlicingConfig, merge_parts
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,11 @@ class CameraDetectorConfig(StrictModel):
     )
     confirm: ConfirmConfig | None = Field(
         default=None, description="A person track counts only once confirmed (for low-score candidates)"
+    )
+    rate: DetectionRateConfig | None = Field(
+        default=None,
+        description="This camera's adaptive detection rate; unset: the site's detector.rate. A camera that must "
+        "track small people far from vehicles turns it off: at one look a second nobody under 100 px is confirmed",
     )
 
     @field_validator("model", mode="before")

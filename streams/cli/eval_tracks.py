@@ -25,6 +25,7 @@ from detectors.types import ObjectClass
 from detectors.vision.backend import ModelLoadError
 from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
+from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.model import load_detector
 from detectors.vision.people_pass import CameraDetectorConfig
 from streams.config import CameraConfig, ConfigError, load_config
@@ -54,13 +55,15 @@ def far_field(pvb_path: Path | None = None, adas_path: Path | None = None) -> Ca
     (docs/people-detection.md): people from pedestrian-detection-adas-0002 on the frame and three 2x crops
     around motion and live tracks, candidates from 0.1 confirmed; cars from the person-vehicle-bike model at
     its own 0.4 on the whole frame only (the adas model finds no vehicles; cars are large); no motion gate (at
-    the gate's 320 px a 50 px person's step often counts as still)."""
+    the gate's 320 px a 50 px person's step often counts as still); no adaptive rate (at one look a second its
+    walkers are never confirmed: recall 0.25 -> 0.04 on the VIRAT plaza, `bench.far_field_ways --set rate`)."""
     return CameraDetectorConfig(
         model=far_field_model(pvb_path, adas_path),
         tracker=LOW_SCORE_TRACKER,
         motion=MotionConfig(enabled=False),
         crops=CropConfig(),
         confirm=ConfirmConfig(),
+        rate=DetectionRateConfig(enabled=False),
     )
 
 
@@ -133,6 +136,7 @@ def evaluate_tracks(
         tracker=config.detector.tracker,
         motion=config.detector.motion,
         continuity=config.continuity,
+        rate=config.detector.rate,
     )
     methods = [configured] + (builtin_methods() if builtin else [])
     people = sum(len(p) for p in data.truth.values())

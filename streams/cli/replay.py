@@ -295,4 +295,3 @@ def import_virat(
         events, skipped = read_virat_events(objects_file)
         write_labels(labels_out, events)
         click.echo(f"{len(events)} events written to {labels_out} ({sum(skipped.values())} line(s) skipped)", err=True)
-

@@ -26,6 +26,7 @@ from detectors.config import ContinuityConfig, ModelConfig, MotionConfig, OpenVi
 from detectors.geometry import Box
 from detectors.types import Detection, ObjectClass
 from detectors.vision.backend import Detector
+from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.ground_truth import FrameCounts, People, TrackScore, score_frame, score_tracks
 from streams.config import CameraConfig, DetectorConfig, SiteConfig
 from streams.evaluation.virat import read_virat_objects
@@ -52,9 +53,10 @@ class Method:
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
     continuity: ContinuityConfig = field(default_factory=ContinuityConfig)
+    rate: DetectionRateConfig = field(default_factory=DetectionRateConfig)
 
     def site(self) -> SiteConfig:
-        detector = DetectorConfig(model=self.model, tracker=self.tracker, motion=self.motion)
+        detector = DetectorConfig(model=self.model, tracker=self.tracker, motion=self.motion, rate=self.rate)
         return SiteConfig(detector=detector, continuity=self.continuity, cameras=(self.camera,))
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from detectors.config import ModelConfig, MotionConfig, TrackerConfig
 from detectors.vision.backend import Detector
+from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.model import load_detector
 from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
 from streams.config import SiteConfig
@@ -53,6 +54,12 @@ class CameraDetectors:
         if section is None or section.motion is None:
             return self.config.detector.motion
         return section.motion
+
+    def rate(self, camera_id: str) -> DetectionRateConfig:
+        section = self.section(camera_id)
+        if section is None or section.rate is None:
+            return self.config.detector.rate
+        return section.rate
 
     def people_pass(self, camera_id: str) -> PeoplePass | None:
         """A new stream's crops and confirmation, or None for a camera that has neither."""

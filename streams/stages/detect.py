@@ -16,7 +16,7 @@ import numpy as np
 from alerts.evidence.clip import encode_objects
 from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from detectors.vision.backend import Detector
-from detectors.vision.detection_rate import DetectionRate
+from detectors.vision.detection_rate import DECISION_LAG_S, DetectionRate
 from detectors.vision.mosaic import TILES, Placement, fit_window, pack, unpack, window_side, with_carried
 from detectors.vision.motion import GateDecision, MotionGate, Region
 from detectors.vision.people_pass import PeoplePass, merge_looks
@@ -92,6 +92,29 @@ class DetectStage:
 
     async def process_many(self, frames: list[tuple[FrameHeader, bytes]]) -> list[TrackFrame | Exception]:
         """Frames in order; each result is the TrackFrame or the error (RecordError for bad input) of that frame."""
+        results: list[TrackFrame | Exception] = []
+        for part in self._passes(frames):
+            results += await self._process_pass(part)
+        return results
+
+    def _passes(self, frames: list[tuple[FrameHeader, bytes]]) -> list[list[tuple[FrameHeader, bytes]]]:
+        """The batch cut so that no camera with an adaptive rate has frames spanning `DECISION_LAG_S` of event
+        time in one model pass: its looks then steer later frames the same way however records were batched."""
+        passes: list[list[tuple[FrameHeader, bytes]]] = [[]]
+        first: dict[str, float] = {}  # camera -> capture time of its first frame in the current pass
+        for header, jpeg in frames:
+            start = first.get(header.camera_id)
+            if start is not None and header.ts - start >= DECISION_LAG_S and self._rated(header.camera_id):
+                passes.append([])
+                first = {}
+            first.setdefault(header.camera_id, header.ts)
+            passes[-1].append((header, jpeg))
+        return passes
+
+    def _rated(self, camera_id: str) -> bool:
+        return self.detectors.rate(camera_id).enabled
+
+    async def _process_pass(self, frames: list[tuple[FrameHeader, bytes]]) -> list[TrackFrame | Exception]:
         results: list[TrackFrame | Exception | None] = [None] * len(frames)
         work: list[_Work] = []
         for index, (header, jpeg) in enumerate(frames):
@@ -117,17 +140,20 @@ class DetectStage:
                 motion = self.detectors.motion(header.camera_id)
                 camera.gate = MotionGate(motion) if motion.enabled else None
                 camera.people = self.detectors.people_pass(header.camera_id)
-                rate = self.config.detector.rate
+                rate = self.detectors.rate(header.camera_id)
                 camera.rate = DetectionRate(rate) if rate.enabled else None
             slicing = self._slicing(header.camera_id)
             own = self.detectors.section(header.camera_id) is not None  # full size: crops and other models need it
             reduction = 1 if slicing or own else jpeg_reduction(self.config.detector, header.width, header.height)
-            decode = self._decoder.submit(decode_jpeg, jpeg, reduction)
+            # people walking far from vehicles, looked at a moment ago: not even decoded (the adaptive rate)
+            resting = camera.rate is not None and not camera.rate.wants_look(header.ts)
+            decode = _RESTING if resting else self._decoder.submit(decode_jpeg, jpeg, reduction)
             work.append(
                 _Work(
                     index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode, slicing, camera.people
                 )
             )
+            work[-1].still = resting
         if work:
             loop = asyncio.get_running_loop()
             tracked = await loop.run_in_executor(self._inference, self._infer_by_detector, work)
@@ -171,16 +197,24 @@ class DetectStage:
                 return canvas
 
             for item in work:
+                if item.still:  # resting (the adaptive rate): the last look's tracks stand
+                    continue
                 image = item.decode.result()
                 if image is None:
                     continue
                 item.size = (image.shape[1] * item.reduction, image.shape[0] * item.reduction)
-                decision = item.gate.decide(image, item.header.ts) if item.gate is not None else GateDecision(True)
-                if decision.run and item.camera.rate is not None and not item.camera.rate.wants_look(item.header.ts):
-                    decision = GateDecision(False)  # moving, but not where an alert can come from: a lower rate
-                item.still = not decision.run
+                rate, ts = item.camera.rate, item.header.ts
+                if rate is not None and not rate.wants_look(ts):  # an earlier frame of this pass was looked at
+                    item.still = True
+                    continue
+                gate = item.gate
+                interval = rate.gate_interval_s(ts) if rate is not None else None
+                decision = gate.decide(image, ts, interval) if gate is not None else GateDecision(True, moved=True)
+                item.still, item.moved = not decision.run, decision.moved
                 if item.still:
                     continue
+                if rate is not None:
+                    rate.will_look(ts)
                 item.image = image if self._wrists is not None else None
                 item.window = self._window(item, image, decision.region)
                 if item.window is not None:
@@ -219,7 +253,7 @@ class DetectStage:
                 if item.people is not None:  # the camera's low-score candidates, held back until confirmed
                     camera.last_objects = item.people.confirm(camera.last_objects)
                 if camera.rate is not None:
-                    camera.rate.looked(item.header.ts, camera.last_objects)
+                    camera.rate.looked(item.header.ts, camera.last_objects, item.moved)
                 objects = camera.last_objects
                 if self._wrists is not None and item.image is not None:
                     objects = self._wrists.attach(
@@ -375,10 +409,15 @@ class _Work:
     image: np.ndarray | None = None  # kept for the pose pass only
     size: tuple[int, int] | None = None
     still: bool = False
+    moved: bool = False  # motion woke the model for this frame (not the first frame or the gate's interval)
     offsets: list[tuple[int, int]] = field(default_factory=list)  # one per image sent to the model
     inputs: list[int] = field(default_factory=list)  # which of the model's inputs are this frame's parts
     window: Region | None = None  # the moving part, when the frame goes in a mosaic (decoded pixels)
     mosaic: tuple[int, int] | None = None  # (model input, tile) of that mosaic
+
+
+_RESTING: Future[np.ndarray | None] = Future()  # the decode of a frame the adaptive rate skips: none
+_RESTING.set_result(None)
 
 
 def _end_of_stream(header: FrameHeader) -> TrackFrame:

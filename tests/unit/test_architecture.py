@@ -45,8 +45,10 @@ def test_packages_import_only_the_layers_below(package: str) -> None:
         for name, path in MODULES.items()
         if name.split(".")[0] == package
         for imported, _ in _imports(path)
-        if imported.split(".")[0] in PACKAGES and imported.split(".")[0] not in MAY_IMPORT[package]
-        or package != "streams" and imported.split(".")[0] in KAFKA_CLIENTS
+        if imported.split(".")[0] in PACKAGES
+        and imported.split(".")[0] not in MAY_IMPORT[package]
+        or package != "streams"
+        and imported.split(".")[0] in KAFKA_CLIENTS
     ]
     assert wrong == []
 

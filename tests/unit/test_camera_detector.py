@@ -149,4 +149,3 @@ def test_crops_merge_with_the_frame_one_box_per_person() -> None:
 
 def test_tracker_section_is_the_site_tracker_type() -> None:
     assert CameraDetectorConfig(tracker={"lost_buffer_s": 5}).tracker == TrackerConfig(lost_buffer_s=5)  # type: ignore[arg-type]
-

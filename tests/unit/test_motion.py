@@ -33,6 +33,18 @@ def test_still_scene_runs_the_model_only_at_the_interval() -> None:
     assert [i for i, d in enumerate(decisions) if d] == [0, 5, 10, 15], "first frame, then once a second"
 
 
+def test_a_longer_interval_for_one_frame_replaces_the_configured_one() -> None:
+    gate = MotionGate(MotionConfig(max_interval_s=1.0))
+    runs = []
+    for i in range(16):
+        decision = gate.decide(BACKGROUND, i / 5, max_interval_s=3.0)  # the adaptive rate's idle state
+        if decision.run:
+            gate.looked_at_whole(i / 5)
+            runs.append(i)
+    assert runs == [0, 15], "first frame, then once in 3 s"
+    assert gate.decide(with_walker(600), 3.2, max_interval_s=3.0).run, "motion still wakes the model at once"
+
+
 @pytest.mark.parametrize(
     ("label", "frames", "expected_any_motion"),
     [
