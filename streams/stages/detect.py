@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -79,6 +80,7 @@ class DetectStage:
         self._count_still = count_still
         self._clock = clock
         self._cameras: dict[str, _CameraTrack] = {}
+        self._versions = itertools.count()
         self._wrists = WristPass(config.detector.pose) if config.detector.pose.enabled else None
         preload()
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
@@ -133,6 +135,7 @@ class DetectStage:
             camera.last_seq = header.seq
             if header.end_of_stream:
                 camera.tracker = camera.gate = camera.people = camera.rate = None  # ended: sequence kept, repeats skip
+                camera.version = next(self._versions)
                 results[index] = _end_of_stream(header)
                 continue
             if camera.tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
@@ -142,6 +145,7 @@ class DetectStage:
                 camera.people = self.detectors.people_pass(header.camera_id)
                 rate = self.detectors.rate(header.camera_id)
                 camera.rate = DetectionRate(rate) if rate.enabled else None
+                camera.version = next(self._versions)
             slicing = self._slicing(header.camera_id)
             own = self.detectors.section(header.camera_id) is not None  # full size: crops and other models need it
             reduction = 1 if slicing or own else jpeg_reduction(self.config.detector, header.width, header.height)
@@ -250,6 +254,7 @@ class DetectStage:
                     found = full_size(merge_looks(item.offsets, parts_found, item.slicing), item.reduction)
                 camera.last_detections = found
                 camera.last_objects = item.tracker.update(found)
+                camera.version = next(self._versions)
                 if item.people is not None:  # the camera's low-score candidates, held back until confirmed
                     camera.last_objects = item.people.confirm(camera.last_objects)
                 if camera.rate is not None:
@@ -356,10 +361,17 @@ class DetectStage:
     def export_state(self, camera_id: str) -> object:
         return self._cameras.get(camera_id)
 
+    def state_version(self, camera_id: str) -> int | None:
+        """Changes whenever the camera's state changes beyond its progress: a still frame (no look) leaves the
+        tracker, gate and rate as they were (`StageCheckpoints` then saves the progress only)."""
+        camera = self._cameras.get(camera_id)
+        return camera.version if camera is not None else None
+
     def restore_state(self, camera_id: str, state: object) -> None:
         if isinstance(state, _CameraTrack):
             vars(state).setdefault("last_detections", [])  # saved before the field existed
             vars(state).setdefault("people", None)
+            state.version = next(self._versions)  # this process's numbering: a saved number could recur
             self._cameras[camera_id] = state
         else:
             self._cameras.pop(camera_id, None)
@@ -390,6 +402,7 @@ class _CameraTrack:
     last_detections: list[Detection] = field(default_factory=list)  # of the model's last look, in frame pixels
     last_live: float = float("-inf")  # capture time of the last frame kept for the live look-in
     people: PeoplePass | None = None  # crops and confirmation of a camera that has them
+    version: int = -1  # changes whenever more than last_seq / last_live changes (a look, a stream's start or end)
 
 
 @dataclass

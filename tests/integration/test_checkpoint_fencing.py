@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import redis.asyncio as aioredis
 
@@ -89,3 +89,64 @@ def test_a_save_behind_the_stored_progress_is_refused_and_the_stale_copy_dropped
     assert result["reloaded"] == CameraState("s1", 40), "and restores the newer state when handed the camera"
     assert result["new_stream"] is True
     assert result["same"] is True
+
+
+@dataclass
+class TrackerState(CameraState):
+    tracks: tuple[int, ...] = ()  # stands for the heavy part: ByteTrack, the gate's reference frame
+
+
+class VersionedStage(Stage):
+    """As the detect stage: `state_version` changes only when more than the progress changes (a model look)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.versions: dict[str, int] = {}
+
+    def look(self, camera_id: str, stream_id: str, seq: int, tracks: tuple[int, ...]) -> None:
+        self.cameras[camera_id] = TrackerState(stream_id, seq, tracks)
+        self.versions[camera_id] = self.versions.get(camera_id, 0) + 1
+
+    def still(self, camera_id: str, seq: int) -> None:
+        self.cameras[camera_id].last_seq = seq
+
+    def state_version(self, camera_id: str) -> int | None:
+        return self.versions.get(camera_id)
+
+
+async def _progress_only() -> dict[str, object]:
+    client = aioredis.Redis.from_url(REDIS_URL)
+    prefix = f"sentinel-test-progress-{uuid.uuid4().hex[:8]}:"
+    stage, other = VersionedStage(), VersionedStage()
+    checkpoints = StageCheckpoints(client, prefix, "group", "detect", stage, ttl_s=60)
+    taker = StageCheckpoints(client, prefix, "group", "detect", other, ttl_s=60)
+    key = f"{prefix}checkpoint:group:detect:cam"
+    try:
+        stage.look("cam", "s1", 10, (1, 2))
+        await checkpoints.save("cam", AT)
+        whole = await client.get(key)
+        for seq in (11, 12, 13):  # still frames: only the progress moves
+            stage.still("cam", seq)
+            await checkpoints.save("cam", AT)
+        kept = await client.get(key)
+        await taker.prepare("cam", AT)  # another worker loads: the state at frame 13
+        loaded = replace(other.cameras["cam"])  # a copy: the test moves this worker on below
+        stage.look("cam", "s1", 14, (1, 2, 3))
+        await checkpoints.save("cam", AT)
+        rewritten = await client.get(key) != kept
+        other.still("cam", 12)  # a woken worker's progress-only save behind frame 14 is refused
+        other.versions["cam"] = 0
+        taker._saved_version["cam"] = 0
+        stale = await taker.save("cam", AT)
+        return {"same_blob": whole == kept, "loaded": loaded, "rewritten": rewritten, "stale": stale}
+    finally:
+        await checkpoints.clear("cam")
+        await client.aclose()
+
+
+def test_still_frames_save_only_their_progress_and_a_load_puts_it_on_the_state() -> None:
+    result = asyncio.run(_progress_only())
+    assert result["same_blob"], "three still frames wrote no state"
+    assert result["loaded"] == TrackerState("s1", 13, (1, 2)), "the state of the last look at the last frame's progress"
+    assert result["rewritten"], "a look writes the whole state again"
+    assert result["stale"] is False, "progress-only saves are fenced like whole ones"
