@@ -67,6 +67,19 @@ def model_only(detector: Detector, images: list) -> float:
     return len(images) / (time.perf_counter() - started)
 
 
+def own_phase(config, name: str):
+    """The config of one bench phase, with its own consumer group and topics.
+
+    The phases run one after another on one broker. Sharing a group and topics, a later phase's worker read the
+    earlier ones' records it was not configured for (on Kafka the group's offsets persist): the VIRAT phase
+    dead-lettered the paced camera's 151 track records. Phase-own topics keep each measure to its own records.
+    """
+    kafka = config.kafka.model_copy(
+        update={"group_id": f"{config.kafka.group_id}-{name}", "topic_prefix": f"{config.kafka.topic_prefix}-{name}"}
+    )
+    return config.model_copy(update={"kafka": kafka})
+
+
 def cluster_settings(bootstrap: str) -> dict:
     """The settings the Kafka tier of the tests runs: replication 3 on three brokers, idempotent producers."""
     brokers = len(bootstrap.split(","))
@@ -97,7 +110,9 @@ async def end_to_end(config, clip: Path, fps: float, limit: int, detector: Detec
     config = config.with_camera(camera)
     stream_id = replay_stream_id(camera.id, clip, fps, time.time())  # fresh stream each run
     with kafka_bootstrap(config) as bootstrap:
-        async with WorkerRuntime(config, bootstrap, frozenset(WORKER_ROLES), detector=detector) as runtime:
+        async with WorkerRuntime(
+            own_phase(config, "video"), bootstrap, frozenset(WORKER_ROLES), detector=detector
+        ) as runtime:
             replayer = Replayer(bootstrap, runtime.services.topics, runtime.services.store, progress=False)
             records = limited(
                 video_records(clip, camera.id, stream_id, fps, 0.0, camera.jpeg_quality, camera.max_width), limit
@@ -125,7 +140,9 @@ async def end_to_end(config, clip: Path, fps: float, limit: int, detector: Detec
                     handle.write(frame.model_dump_json() + "\n")
         forced = config.model_copy(update={"loitering": config.loitering.model_copy(update={"dwell_s": 5.0})})
         forced = forced.with_camera(CameraConfig(id="bench-virat"))
-        async with WorkerRuntime(forced, bootstrap, frozenset({Role.RULES, Role.DELIVER})) as runtime:
+        async with WorkerRuntime(
+            own_phase(forced, "virat"), bootstrap, frozenset({Role.RULES, Role.DELIVER})
+        ) as runtime:
             replayer = Replayer(bootstrap, runtime.services.topics, runtime.services.store, progress=False)
             sid = replay_stream_id("bench-virat", tracks_path, time.time())
             tracks = await replayer.run(runtime.services.topics.tracks, track_records(tracks_path, sid), sid)
@@ -146,7 +163,9 @@ async def paced_alert_latency(config, detector: Detector, bootstrap: str):
     camera = CameraConfig(id="bench-paced", fps=5)
     rules = config.loitering.model_copy(update={"dwell_s": 5.0, "update_interval_s": 0.5})
     paced = config.model_copy(update={"loitering": rules}).with_camera(camera)
-    async with WorkerRuntime(paced, bootstrap, frozenset(WORKER_ROLES), detector=detector) as runtime:
+    async with WorkerRuntime(
+        own_phase(paced, "paced"), bootstrap, frozenset(WORKER_ROLES), detector=detector
+    ) as runtime:
         replayer = Replayer(bootstrap, runtime.services.topics, runtime.services.store, progress=False, pace_fps=5)
         sid = replay_stream_id(camera.id, clip.path, time.time())
         records = video_records(clip.path, camera.id, sid, 5, 0.0, camera.jpeg_quality, camera.max_width)

@@ -12,6 +12,7 @@ import faust
 import faust.transport.drivers.aiokafka as faust_aiokafka
 
 from streams.config import SiteConfig
+from streams.kafka import read_offsets
 from streams.kafka.security import faust_credentials
 from streams.kafka.static_assignment import STATIC_ASSIGNMENT_ATTR, PromptTableManager
 
@@ -72,6 +73,8 @@ def _producer_settings_with_idempotence(self: faust_aiokafka.Producer) -> Any:
 
 faust_aiokafka.Producer._settings_extra = _producer_settings_with_idempotence  # type: ignore[method-assign]
 
+
+read_offsets.install()  # a partition assigned again is read in order (streams/kafka/read_offsets.py)
 
 FAUST_DATA = Path(tempfile.gettempdir()) / "sentinel-faust"
 

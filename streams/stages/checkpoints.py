@@ -117,11 +117,20 @@ class StageCheckpoints:
         partition = (position.topic, position.partition)
         expected = self._next_offset.get(partition)
         if expected is not None and position.offset != expected:
-            self._current -= self._cameras_of.pop(partition, set())  # a gap: someone else may have moved on
+            dropped = self._cameras_of.pop(partition, set())
+            self._current -= dropped  # a gap: someone else may have moved on
+            logger.info(
+                "%s/%s: record at offset %d after %d: reloading the state of %s",
+                position.topic,
+                position.partition,
+                position.offset,
+                expected - 1,
+                ", ".join(sorted(dropped)) or "no camera",
+            )
         self._next_offset[partition] = position.offset + 1
         self._cameras_of.setdefault(partition, set()).add(camera_id)
         if camera_id not in self._current:
-            await self._load(camera_id)
+            await self._load(camera_id, position)
             self._current.add(camera_id)
 
     async def save(self, camera_id: str, position: Position) -> bool:
@@ -173,11 +182,12 @@ class StageCheckpoints:
         self._current.discard(camera_id)
         self._saved_version.pop(camera_id, None)
 
-    async def _load(self, camera_id: str) -> None:
+    async def _load(self, camera_id: str, before: Position) -> None:
         self._saved_version.pop(camera_id, None)  # the next save writes the whole state
         key = self._key + camera_id
         blob, at = await retry_transient(lambda: self.redis.mget(key, key + ":at"), "checkpoint load")
         if blob is None:
+            logger.info("camera %s: no saved state (record at %s)", camera_id, before, extra={"camera_id": camera_id})
             return
         try:
             position, state = pickle.loads(blob if isinstance(blob, bytes) else blob.encode())
@@ -194,8 +204,27 @@ class StageCheckpoints:
             return
         _advance(state, at)
         self.stage.restore_state(camera_id, state)
-        if state is not None:
-            logger.info("camera %s: state restored from %s", camera_id, position, extra={"camera_id": camera_id})
+        logger.info(
+            "camera %s: state restored at %s, saved after %s, for the record at offset %d",
+            camera_id,
+            progress_of(state),
+            position,
+            before.offset,
+            extra={"camera_id": camera_id},
+        )
+        if (position.topic, position.partition) == (
+            before.topic,
+            before.partition,
+        ) and before.offset > position.offset + 1:
+            logger.info(  # other cameras' records on the partition, or records this camera's state never took in
+                "camera %s: the saved state took in records up to offset %d of %s/%d; the next record is at %d",
+                camera_id,
+                position.offset,
+                position.topic,
+                position.partition,
+                before.offset,
+                extra={"camera_id": camera_id},
+            )
 
 
 def progress_of(state: object) -> tuple[str, int] | None:

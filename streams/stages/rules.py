@@ -53,6 +53,7 @@ class RuleStage:
         self.config = config
         self.linker = linker
         self._cameras: dict[str, _CameraRules] = {}
+        self._restored: set[str] = set()  # cameras whose state was just restored: their next frame is logged
 
     def process(self, frame: TrackFrame) -> list[AlertEvent | StreamEnd]:
         """The steps this frame raises, without door links (evaluation, tests, sites without doors)."""
@@ -85,6 +86,16 @@ class RuleStage:
             )
         if frame.stream_id == camera.stream_id and frame.seq <= camera.last_seq:
             raise DuplicateRecord(f"{frame.camera_id}/{frame.stream_id} track frame {frame.seq} seen")
+        if frame.camera_id in self._restored:
+            self._restored.discard(frame.camera_id)
+            logger.info(
+                "camera %s: frame %d of %s taken in first after a restore (the state had frame %d of %s)",
+                frame.camera_id,
+                frame.seq,
+                frame.stream_id,
+                camera.last_seq,
+                camera.stream_id or "none",
+            )
         camera.stream_id, camera.last_seq = frame.stream_id, frame.seq
         resolved = camera.people.resolve(camera.vehicles.resolve(frame))
         camera.owners.update(resolved)
@@ -113,6 +124,7 @@ class RuleStage:
         return self._cameras.get(camera_id)
 
     def restore_state(self, camera_id: str, state: object) -> None:
+        self._restored.add(camera_id)
         if isinstance(state, _CameraRules):
             self._cameras[camera_id] = state
         else:

@@ -14,7 +14,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
@@ -233,7 +232,7 @@ def test_a_worker_frozen_past_its_session_is_fenced_and_rejoins(make_site, kafka
     url, received = webhook
     (tracks, reference), (other, renamed) = _two_track_cameras(make_site, tmp_path).values()
     site = _site(kafka_site, url, partitions=2)
-    workers = [Process(site, RULES, f"worker-{i}").start() for i in range(2)]
+    workers = [Process(site, RULES, f"worker-{i}", verbose=True).start() for i in range(2)]
     frozen = workers[0]
     try:
         assert wait_until(lambda: all(w.ready() for w in workers), 120), frozen.tail()
@@ -263,14 +262,30 @@ def test_a_worker_frozen_past_its_session_is_fenced_and_rejoins(make_site, kafka
         f" sends stopped by a lost claim {logs.count('this worker sends nothing more')}"
     )
     print(_stored_but_not_notified(site, notified))
-    assert not repeats, f"notified twice: {repeats}"
+    print(f"worker logs: {', '.join(str(w.log) for w in workers)}")
     expected, got = Counter(content(reference + renamed)), Counter(content(notified))
-    if expected != got:  # never a repeat (asserted above); the alerts themselves sometimes differ: open defect
-        pytest.xfail(
-            "open defect (issue 14, docs/kafka.md 'Not done yet'): after a worker frozen past its session, the "
-            f"alerts differ from the uninterrupted run: missing {_brief(expected - got)}, "
-            f"other {_brief(got - expected)}"
-        )
+    if expected != got:  # what the rules stage produced tells a lost alert from a lost delivery
+        produced = Counter(content(asyncio.run(_read_all(site.bootstrap, f"{site.prefix}.alerts"))))
+        print(f"missing {_brief(expected - got)}, other {_brief(got - expected)}; "
+              f"missing from the alerts topic too {_brief(expected - produced)}")  # fmt: skip
+    _check_notified(received, reference + renamed)
+
+
+async def _read_all(bootstrap: str, topic: str) -> list[dict[str, Any]]:
+    """Every alert event in the topic (no group): what the rules stage produced, repeats included."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in (0, 1)]
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        found: list[dict[str, Any]] = []
+        while any(await consumer.position(tp) < ends[tp] for tp in tps):
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                found += [json.loads(r.value) for r in records if r.value]
+        return [e for e in found if e.get("record_type") == "alert_event"]
+    finally:
+        await consumer.stop()
 
 
 def _brief(items: Counter[str]) -> list[str]:
