@@ -43,28 +43,38 @@ from streams.ops.retry import retry_transient
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1] the state, KEYS[2] its progress "seq stream"; ARGV state, seq, stream, ttl. 0: refused (behind).
-_SAVE_FORWARD = """
-local stored = redis.call('GET', KEYS[2])
-if stored then
-  local space = string.find(stored, ' ', 1, true)
-  if string.sub(stored, space + 1) == ARGV[3] and tonumber(string.sub(stored, 1, space - 1)) > tonumber(ARGV[2]) then
-    return 0
+# The fence both saves share: KEYS[2] holds the stored progress "seq stream"; behind it in the same stream: refused.
+_BEHIND = """
+local function behind(seq, stream)
+  local stored = redis.call('GET', KEYS[2])
+  if not stored then
+    return false
   end
+  local space = string.find(stored, ' ', 1, true)
+  return string.sub(stored, space + 1) == stream and tonumber(string.sub(stored, 1, space - 1)) > tonumber(seq)
+end
+"""
+
+# KEYS[1] the state, KEYS[2] its progress; ARGV state, seq, stream, ttl. 0: refused (behind).
+_SAVE_FORWARD = (
+    _BEHIND
+    + """
+if behind(ARGV[2], ARGV[3]) then
+  return 0
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 redis.call('SET', KEYS[2], ARGV[2] .. ' ' .. ARGV[3], 'EX', ARGV[4])
 return 1
 """
+)
 
-# KEYS[1] the state (its time to live refreshed), KEYS[2] its progress; ARGV seq, stream, ttl. 0: refused.
-_SAVE_PROGRESS = """
-local stored = redis.call('GET', KEYS[2])
-if stored then
-  local space = string.find(stored, ' ', 1, true)
-  if string.sub(stored, space + 1) == ARGV[2] and tonumber(string.sub(stored, 1, space - 1)) > tonumber(ARGV[1]) then
-    return 0
-  end
+# KEYS[1] the state (its time to live refreshed), KEYS[2] its progress; ARGV seq, stream, ttl. 0: refused
+# (behind); -1: the state itself has expired, so the progress alone would describe nothing.
+_SAVE_PROGRESS = (
+    _BEHIND
+    + """
+if behind(ARGV[1], ARGV[2]) then
+  return 0
 end
 if redis.call('EXPIRE', KEYS[1], ARGV[3]) == 0 then
   return -1
@@ -72,6 +82,7 @@ end
 redis.call('SET', KEYS[2], ARGV[1] .. ' ' .. ARGV[2], 'EX', ARGV[3])
 return 1
 """
+)
 
 
 @dataclass(frozen=True)

@@ -106,15 +106,13 @@ class DetectStage:
         first: dict[str, float] = {}  # camera -> capture time of its first frame in the current pass
         for header, jpeg in frames:
             start = first.get(header.camera_id)
-            if start is not None and header.ts - start >= DECISION_LAG_S and self._rated(header.camera_id):
+            long = start is not None and header.ts - start >= DECISION_LAG_S
+            if long and self.detectors.rate(header.camera_id).enabled:
                 passes.append([])
                 first = {}
             first.setdefault(header.camera_id, header.ts)
             passes[-1].append((header, jpeg))
         return passes
-
-    def _rated(self, camera_id: str) -> bool:
-        return self.detectors.rate(camera_id).enabled
 
     async def _process_pass(self, frames: list[tuple[FrameHeader, bytes]]) -> list[TrackFrame | Exception]:
         results: list[TrackFrame | Exception | None] = [None] * len(frames)

@@ -44,12 +44,23 @@ class Stage:
 AT = Position("tracks", 0, 0)
 
 
-async def _scenario() -> dict[str, object]:
+def two_workers(
+    stage_name: str, first: Stage, second: Stage
+) -> tuple[aioredis.Redis, str, StageCheckpoints, StageCheckpoints]:
+    """Two workers' checkpoints of one stage on the same keys of a fresh prefix in the real Redis."""
     client = aioredis.Redis.from_url(REDIS_URL)
-    prefix = f"sentinel-test-fence-{uuid.uuid4().hex[:8]}:"
+    prefix = f"sentinel-test-{stage_name}-{uuid.uuid4().hex[:8]}:"
+    return (
+        client,
+        prefix,
+        StageCheckpoints(client, prefix, "group", stage_name, first, ttl_s=60),
+        StageCheckpoints(client, prefix, "group", stage_name, second, ttl_s=60),
+    )
+
+
+async def _scenario() -> dict[str, object]:
     woken, taker = Stage(), Stage()
-    woken_cp = StageCheckpoints(client, prefix, "group", "rules", woken, ttl_s=60)
-    taker_cp = StageCheckpoints(client, prefix, "group", "rules", taker, ttl_s=60)
+    client, prefix, woken_cp, taker_cp = two_workers("rules", woken, taker)
     try:
         woken.take("cam", "s1", 10)
         first = await woken_cp.save("cam", AT)  # before the freeze
@@ -115,11 +126,8 @@ class VersionedStage(Stage):
 
 
 async def _progress_only() -> dict[str, object]:
-    client = aioredis.Redis.from_url(REDIS_URL)
-    prefix = f"sentinel-test-progress-{uuid.uuid4().hex[:8]}:"
     stage, other = VersionedStage(), VersionedStage()
-    checkpoints = StageCheckpoints(client, prefix, "group", "detect", stage, ttl_s=60)
-    taker = StageCheckpoints(client, prefix, "group", "detect", other, ttl_s=60)
+    client, prefix, checkpoints, taker = two_workers("detect", stage, other)
     key = f"{prefix}checkpoint:group:detect:cam"
     try:
         stage.look("cam", "s1", 10, (1, 2))
@@ -129,15 +137,13 @@ async def _progress_only() -> dict[str, object]:
             stage.still("cam", seq)
             await checkpoints.save("cam", AT)
         kept = await client.get(key)
-        await taker.prepare("cam", AT)  # another worker loads: the state at frame 13
+        await taker.prepare("cam", AT)  # another worker takes the camera: it loads the state at frame 13
         loaded = replace(other.cameras["cam"])  # a copy: the test moves this worker on below
-        stage.look("cam", "s1", 14, (1, 2, 3))
-        await checkpoints.save("cam", AT)
+        other.look("cam", "s1", 20, (1, 2, 3))
+        await taker.save("cam", AT)
         rewritten = await client.get(key) != kept
-        other.still("cam", 12)  # a woken worker's progress-only save behind frame 14 is refused
-        other.versions["cam"] = 0
-        taker._saved_version["cam"] = 0
-        stale = await taker.save("cam", AT)
+        stage.still("cam", 14)  # the first worker, woken, takes in a still frame it had fetched: behind frame 20
+        stale = await checkpoints.save("cam", AT)
         return {"same_blob": whole == kept, "loaded": loaded, "rewritten": rewritten, "stale": stale}
     finally:
         await checkpoints.clear("cam")
@@ -148,5 +154,5 @@ def test_still_frames_save_only_their_progress_and_a_load_puts_it_on_the_state()
     result = asyncio.run(_progress_only())
     assert result["same_blob"], "three still frames wrote no state"
     assert result["loaded"] == TrackerState("s1", 13, (1, 2)), "the state of the last look at the last frame's progress"
-    assert result["rewritten"], "a look writes the whole state again"
+    assert result["rewritten"], "a look (here the new owner's) writes the whole state again"
     assert result["stale"] is False, "progress-only saves are fenced like whole ones"
