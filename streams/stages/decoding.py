@@ -1,5 +1,6 @@
-"""Frame decoding for the detect stage: JPEG decoded at a reduced scale where the model input allows, and
-boxes brought back to the frame's own pixels."""
+"""Frame decoding for the detect stage: JPEG decoded at a reduced scale where the model input allows (in grey
+at about the motion gate's width, for a frame the gate is expected to find still), and boxes brought back to the
+frame's own pixels."""
 
 from __future__ import annotations
 
@@ -18,19 +19,32 @@ def jpeg_reduction(config: DetectorConfig, width: int, height: int) -> int:
     return next((f for f in (4, 2) if side // f >= config.model.imgsz), 1)
 
 
-def decode_jpeg(jpeg: bytes, reduction: int) -> np.ndarray | None:
-    """libjpeg scales while decoding (1/2, 1/4): several times cheaper than decoding full size and resizing.
+def grey_reduction(width: int, gate_width: int) -> int:
+    """Largest JPEG decode scale (1, 2, 4, 8) that still leaves the frame at least the motion gate's width."""
+    return next((f for f in (8, 4, 2) if width // f >= gate_width), 1)
+
+
+def decode_jpeg(jpeg: bytes, reduction: int, grey: bool = False) -> np.ndarray | None:
+    """libjpeg scales while decoding (1/2, 1/4, 1/8): several times cheaper than decoding full size and
+    resizing. `grey` gives the luma plane alone (2-D), sparing the chroma's inverse DCT, upsampling and colour
+    conversion: what the motion gate needs of a frame it will most likely find still.
 
     None for anything that is not a decodable image, so the caller dead-letters it with its own reason."""
     if not jpeg:
         return None
     try:
-        return cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), _DECODE_FLAGS[reduction])
+        return cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), (_GREY_FLAGS if grey else _DECODE_FLAGS)[reduction])
     except cv2.error:
         return None
 
 
 _DECODE_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}
+_GREY_FLAGS = {
+    1: cv2.IMREAD_GRAYSCALE,
+    2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
+    4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
+    8: cv2.IMREAD_REDUCED_GRAYSCALE_8,
+}
 
 
 def scale_detection(detection: Detection, factor: float) -> Detection:

@@ -27,7 +27,7 @@ from streams.config import SiteConfig
 from streams.ops.retry import TRANSIENT
 from streams.records import FrameHeader, RecordError
 from streams.stages.camera_detectors import CameraDetectors
-from streams.stages.decoding import decode_jpeg, full_size, jpeg_reduction
+from streams.stages.decoding import decode_jpeg, full_size, grey_reduction, jpeg_reduction
 from streams.stages.pose import WristPass
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,9 @@ class DetectStage:
     """JPEG -> detections -> per-camera ByteTrack -> TrackFrame, a micro-batch of frames at a time.
 
     Two threads: JPEG decoding runs ahead in one while the other hands each decoded frame to the detector as it
-    arrives (the OpenVINO backend keeps several in flight), then tracks them in frame order.
+    arrives (the OpenVINO backend keeps several in flight), then tracks them in frame order. A frame of a camera
+    its motion gate found still is decoded in grey for the gate alone; the few of those the gate passes are
+    decoded again in colour, in the second thread.
     """
 
     def __init__(
@@ -100,14 +102,16 @@ class DetectStage:
         return results
 
     def _passes(self, frames: list[tuple[FrameHeader, bytes]]) -> list[list[tuple[FrameHeader, bytes]]]:
-        """The batch cut so that no camera with an adaptive rate has frames spanning `DECISION_LAG_S` of event
-        time in one model pass: its looks then steer later frames the same way however records were batched."""
+        """The batch cut so that no camera with an adaptive rate or a motion gate has frames spanning
+        `DECISION_LAG_S` of event time in one model pass: its looks (and the gate's decisions, which choose how
+        a frame is decoded) then steer later frames the same way however records were batched."""
         passes: list[list[tuple[FrameHeader, bytes]]] = [[]]
         first: dict[str, float] = {}  # camera -> capture time of its first frame in the current pass
         for header, jpeg in frames:
             start = first.get(header.camera_id)
             long = start is not None and header.ts - start >= DECISION_LAG_S
-            if long and self.detectors.rate(header.camera_id).enabled:
+            camera_id = header.camera_id
+            if long and (self.detectors.rate(camera_id).enabled or self.detectors.motion(camera_id).enabled):
                 passes.append([])
                 first = {}
             first.setdefault(header.camera_id, header.ts)
@@ -149,13 +153,18 @@ class DetectStage:
             reduction = 1 if slicing or own else jpeg_reduction(self.config.detector, header.width, header.height)
             # people walking far from vehicles, looked at a moment ago: not even decoded (the adaptive rate)
             resting = camera.rate is not None and not camera.rate.wants_look(header.ts)
-            decode = _RESTING if resting else self._decoder.submit(decode_jpeg, jpeg, reduction)
+            # a camera the gate found still a moment ago: grey at the gate's width, colour only if it must look
+            grey = 0
+            gate, known_size = camera.gate, header.width > 0 and header.height > 0
+            if gate is not None and known_size and not resting and not gate.expects_motion(header.ts, DECISION_LAG_S):
+                grey = grey_reduction(header.width, gate.config.width)
+            decode = _RESTING if resting else self._decoder.submit(decode_jpeg, jpeg, grey or reduction, grey > 0)
             work.append(
                 _Work(
                     index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode, slicing, camera.people
                 )
             )
-            work[-1].still = resting
+            work[-1].still, work[-1].grey = resting, grey
         if work:
             loop = asyncio.get_running_loop()
             tracked = await loop.run_in_executor(self._inference, self._infer_by_detector, work)
@@ -201,20 +210,20 @@ class DetectStage:
             for item in work:
                 if item.still:  # resting (the adaptive rate): the last look's tracks stand
                     continue
-                image = item.decode.result()
-                if image is None:
+                decoded = item.decode.result()
+                if decoded is None:
                     continue
-                item.size = (image.shape[1] * item.reduction, image.shape[0] * item.reduction)
+                if not item.grey:
+                    item.size = (decoded.shape[1] * item.reduction, decoded.shape[0] * item.reduction)
                 rate, ts = item.camera.rate, item.header.ts
                 if rate is not None and not rate.wants_look(ts):  # an earlier frame of this pass was looked at
                     item.still = True
                     continue
-                gate = item.gate
-                interval = rate.gate_interval_s(ts) if rate is not None else None
-                decision = gate.decide(image, ts, interval) if gate is not None else GateDecision(True, moved=True)
+                decision, image = self._gate(item, decoded, rate.gate_interval_s(ts) if rate is not None else None)
                 item.still, item.moved = not decision.run, decision.moved
-                if item.still:
+                if item.still or image is None:
                     continue
+                item.size = (image.shape[1] * item.reduction, image.shape[0] * item.reduction)
                 if rate is not None:
                     rate.will_look(ts)
                 item.image = image if self._wrists is not None else None
@@ -271,6 +280,24 @@ class DetectStage:
             for _ in work:
                 self._observe_inference(per_frame)
         return out
+
+    @staticmethod
+    def _gate(item: _Work, decoded: np.ndarray, interval: float | None) -> tuple[GateDecision, np.ndarray | None]:
+        """The gate's decision on a frame, and the colour image to look at if it runs (None if still, or if the
+        colour decode after a grey one fails). A grey decode is decoded again, in colour, only to be looked at."""
+        if item.gate is None:
+            return GateDecision(True, moved=True), decoded
+        if not item.grey:
+            return item.gate.decide(decoded, item.header.ts, interval), decoded
+        header, reduction = item.header, item.reduction
+        size = (-(-header.width // reduction), -(-header.height // reduction))  # the colour decode's, as libjpeg
+        decision = item.gate.decide(decoded, header.ts, interval, size)
+        if not decision.run:
+            return decision, None
+        image = decode_jpeg(item.jpeg, reduction)
+        if image is not None and decision.region is not None and (image.shape[1], image.shape[0]) != size:
+            decision = GateDecision(True, None, moved=True)  # a header that lies about the size: look at it whole
+        return decision, image
 
     def _window(self, item: _Work, image: np.ndarray, region: Region | None) -> Region | None:
         """The part of the frame to put in a mosaic, or None to look at the whole frame (the gate gives a region
@@ -420,6 +447,7 @@ class _Work:
     image: np.ndarray | None = None  # kept for the pose pass only
     size: tuple[int, int] | None = None
     still: bool = False
+    grey: int = 0  # decoded in grey at 1/grey for the gate (expected still); 0: in colour at 1/reduction
     moved: bool = False  # motion woke the model for this frame (not the first frame or the gate's interval)
     offsets: list[tuple[int, int]] = field(default_factory=list)  # one per image sent to the model
     inputs: list[int] = field(default_factory=list)  # which of the model's inputs are this frame's parts
