@@ -59,13 +59,14 @@ VARIANTS = (
 )
 
 
-def scene_jpegs(kind: str, fps: float, max_width: int) -> list[bytes]:
-    """JPEGs as ingest sends them: a clip's frames looped, or the parked-cars clip's first frame held."""
+def scene_jpegs(kind: str, fps: float, max_width: int) -> list[tuple[bytes, int, int]]:
+    """JPEGs as ingest sends them, with their width and height (the header's, which choose how the detect stage
+    decodes): a clip's frames looped, or the parked-cars clip's first frame (640x352) held."""
     clip, held = SCENES[kind]
     frames = [f.image for f in file_frames(str(SHARED / clip), fps, 0.0)]
     if held:
         frames = frames[:1]
-    return [encode_jpeg(image, 85, max_width)[0] for image in frames]
+    return [encode_jpeg(image, 85, max_width) for image in frames]
 
 
 def rss_mb() -> float:
@@ -79,7 +80,12 @@ def processed(runtime: WorkerRuntime, counter: str = "frames_processed") -> floa
 
 
 async def run_cameras(
-    config: SiteConfig, detector: Detector, jpegs: list[bytes], cameras: int, fps: float, seconds: float
+    config: SiteConfig,
+    detector: Detector,
+    jpegs: list[tuple[bytes, int, int]],
+    cameras: int,
+    fps: float,
+    seconds: float,
 ) -> tuple[bool, float, float, int, float]:
     """(kept up, seconds to drain after the last send, share processed in the second half, frames shed, RSS MB)."""
     ids = [f"cam-{i:02d}" for i in range(cameras)]
@@ -97,18 +103,19 @@ async def run_cameras(
                     await asyncio.sleep(max(0.0, started + seq / fps - time.time()))
                     if seq == int(seconds * fps / 2):
                         half_sent, half_done = sent, processed(runtime)
+                    jpeg, width, height = jpegs[seq % len(jpegs)]
                     for camera in ids:
                         header = FrameHeader(
                             camera_id=camera,
                             stream_id=f"bench-{camera}-{run}",
                             seq=seq,
                             ts=time.time(),
-                            width=1280,
-                            height=720,
+                            width=width,
+                            height=height,
                             fps=fps,
                             live=True,
                         )
-                        await producer.send(topic, encode_frame(header, jpegs[seq % len(jpegs)]), key=camera.encode())
+                        await producer.send(topic, encode_frame(header, jpeg), key=camera.encode())
                         sent += 1
                 await producer.flush()
                 flushed = time.time()

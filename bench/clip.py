@@ -45,7 +45,7 @@ async def seed(store: AlertStore, camera: str, stream: str, start: float) -> Non
         TrackedObject(track_id=100, cls=ObjectClass.CAR, box=Box(x1=500, y1=380, x2=800, y2=520), confidence=0.9),
     ]
     for seq in range(int(CLIP_S * FPS)):
-        jpeg = jpegs[seq % len(jpegs)]
+        jpeg = jpegs[seq % len(jpegs)][0]
         await store.put_frame(camera, stream, seq, jpeg, 600, ts=start + seq / FPS, boxes=encode_objects(objects))
 
 
