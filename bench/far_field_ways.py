@@ -6,12 +6,15 @@ buffer and matching, crop count and size, the model's input size, and person con
 counted. Prints the eval-tracks table, cost included (CPU ms per frame, cameras at 5 fps per 2 cores); timings
 are only comparable within one run on a shared machine.
 
-    .venv/bin/python -m bench.far_field_ways [--set pvb|adas|rate] [--match REGEX]
+    .venv/bin/python -m bench.far_field_ways [--set pvb|adas|rate|motion] [--match REGEX] [--fps 5]
 
 `--set rate`: the adaptive detection rate off and on, for the site's default camera and the far-field one.
 
 `--set adas`: the pedestrian-detection-adas-0002 ways (whole frame native and 2x, crops and confirmation,
 combined with the person-vehicle-bike model) beside the recommended camera, in one run.
+
+`--set motion`: the recommended camera with weak person boxes (0.05-0.1) kept where something moved
+(`candidates`), and with YOLO11n people as another member in the crops.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
 from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.model import load_detector
+from detectors.vision.motion_candidates import CandidateConfig
 from detectors.vision.people_pass import CameraDetectorConfig
 from detectors.vision.slicing import SlicingConfig
 from streams.cli.eval_tracks import CLIP, LOW_SCORE_TRACKER, OBJECTS, far_field, far_field_model
@@ -162,13 +166,65 @@ def rate_ways() -> list[Method]:
     ]
 
 
+def motion_ways() -> list[Method]:
+    """Issue 18, run 6: weak person boxes kept where something moved (A, `candidates`) and YOLO11n people in
+    the crops (B), each against the camera recommended until then in one run; the row "from 0.05 ... (30%);
+    they start tracks too" is `far_field()` since."""
+    people, cars = far_field_model().members
+    people = people.model_copy(update={"confidence": 0.1})
+    before = combined(people, cars, frame_only=True)  # recommended until run 6: candidates from 0.1 anywhere
+    base = far_field().model_copy(update={"candidates": None, "tracker": LOW_SCORE_TRACKER})
+
+    def camera(name: str, model: ModelConfig, **section: object) -> Method:
+        section = {"model": model, **section}  # the camera's own model is the site's: loaded once
+        return Method(name, model, camera=CameraConfig(id="eval", detector=base.model_copy(update=section)))
+
+    def weak(floor: float, overlap: float, starts: bool = True) -> Method:
+        """Boxes from `floor` to 0.1 kept where a moving blob covers `overlap` of them; with `starts` the
+        tracker starts tracks from them too (else ByteTrack's low-score pass only extends live tracks)."""
+        model = combined(people.model_copy(update={"confidence": floor}), cars, frame_only=True)
+        tracker = LOW_SCORE_TRACKER.model_copy(update={"track_low_thresh": min(floor, 0.05)})
+        if starts:
+            tracker = tracker.model_copy(update={"track_high_thresh": floor, "new_track_thresh": floor})
+        name = f"A: adas from {floor}, boxes under 0.1 kept where moving ({overlap:.0%}); " + (
+            "they start tracks too" if starts else "they only extend tracks"
+        )
+        candidates = CandidateConfig(motion_min_score=floor, motion_overlap=overlap)
+        return camera(name, model, candidates=candidates, tracker=tracker)
+
+    def yolo(score: float) -> Method:
+        yolo_people = OpenVinoModelConfig(classes=(ObjectClass.PERSON,), confidence=score)
+        name = f"B: adas + YOLO11n people from {score} on frame and crops, pvb cars (also on crops)"
+        return camera(name, combined(people, yolo_people, cars))
+
+    return [
+        camera("recommended until run 6 (adas from 0.1 + crops, confirmed; pvb cars)", before),
+        weak(0.05, 0.1, starts=False),
+        weak(0.05, 0.3, starts=False),
+        weak(0.05, 0.1),
+        weak(0.05, 0.3),
+        weak(0.05, 0.5),
+        weak(0.03, 0.3),
+        yolo(0.1),
+        yolo(0.25),
+        Method(
+            "recommended since run 6 (far_field())",
+            far_field_model(),
+            camera=CameraConfig(id="eval", detector=far_field()),
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", dest="ways", choices=("pvb", "adas", "rate"), default="pvb", help="Which ways")
+    parser.add_argument(
+        "--set", dest="ways", choices=("pvb", "adas", "rate", "motion"), default="pvb", help="Which ways"
+    )
     parser.add_argument("--match", default="", help="Run only the variants whose name this regular expression finds")
+    parser.add_argument("--fps", type=float, default=5.0, help="Rate the clip is sampled at (the camera's)")
     args = parser.parse_args()
-    clip = load_clip(ROOT / CLIP, ROOT / OBJECTS)
-    ways = {"adas": adas_ways, "rate": rate_ways, "pvb": variants}[args.ways]()
+    clip = load_clip(ROOT / CLIP, ROOT / OBJECTS, args.fps)
+    ways = {"adas": adas_ways, "rate": rate_ways, "pvb": variants, "motion": motion_ways}[args.ways]()
     chosen = [m for m in ways if re.search(args.match, m.name)]
     results = []
     for method in chosen:

@@ -3,8 +3,9 @@ low-score candidate confirmation (`cameras[].detector` in the site config; docs/
 
 Why per camera: a close street view finds its people with the site's YOLO at default thresholds; a wide car-park
 view whose people are 40-90 px tall needs another model, crops and confirmation, at about three times the cost.
-`PeoplePass` is the per-stream state the detect stage keeps for such a camera: it adds the crops to each look
-and filters the tracks through confirmation. Pure (no Kafka, no stage), so eval-tracks and tests drive the same.
+`PeoplePass` is the per-stream state the detect stage keeps for such a camera: it adds the crops to each look,
+drops weak person boxes where nothing moved (`candidates`) and filters the tracks through confirmation. Pure
+(no Kafka, no stage), so eval-tracks and tests drive the same.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from typing import Any
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from detectors.base import StrictModel
 from detectors.config import ModelConfig, MotionConfig, TrackerConfig
@@ -22,6 +23,7 @@ from detectors.types import Detection, ObjectClass, TrackedObject
 from detectors.vision.confirmation import CandidateConfirmation, ConfirmConfig
 from detectors.vision.crops import CropConfig, grey, moving_boxes, plan_crops, track_interest
 from detectors.vision.detection_rate import DetectionRateConfig
+from detectors.vision.motion_candidates import CandidateConfig, motion_agreeing
 from detectors.vision.slicing import Offset, SlicingConfig, merge_parts
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,11 @@ class CameraDetectorConfig(StrictModel):
     confirm: ConfirmConfig | None = Field(
         default=None, description="A person track counts only once confirmed (for low-score candidates)"
     )
+    candidates: CandidateConfig | None = Field(
+        default=None,
+        description="Weak person boxes (under min_score) kept only where something moved since the last look; "
+        "needs crops (their moving blobs) and a model confidence at most motion_min_score",
+    )
     rate: DetectionRateConfig | None = Field(
         default=None,
         description="This camera's adaptive detection rate; unset: the site's detector.rate. A camera that must "
@@ -62,6 +69,12 @@ class CameraDetectorConfig(StrictModel):
             return {**value, "type": "openvino"}
         return value
 
+    @model_validator(mode="after")
+    def _candidates_need_crops(self) -> CameraDetectorConfig:
+        if self.candidates is not None and self.crops is None:
+            raise ValueError("candidates needs crops: the moving blobs come from the crop planning")
+        return self
+
     @property
     def has_pass(self) -> bool:
         return self.crops is not None or self.confirm is not None
@@ -73,10 +86,12 @@ class PeoplePass:
 
     def __init__(self, config: CameraDetectorConfig, input_size: tuple[int, int]) -> None:
         self.crop_config = config.crops
+        self.candidate_config = config.candidates
         self.confirmation = CandidateConfirmation(config.confirm) if config.confirm is not None else None
         self.input_size = input_size
         self._previous: np.ndarray | None = None
         self._live: list[Box] = []  # the last reported person tracks, frame pixels
+        self._moving: list[Box] = []  # blobs that changed between the last two looks, frame pixels
 
     def crops(self, image: np.ndarray) -> list[tuple[Offset, np.ndarray]]:
         """The zoomed windows of this look (views into `image`, with their offsets); none without crops."""
@@ -85,12 +100,20 @@ class PeoplePass:
             return []
         now = grey(image)
         interest = track_interest(self._live, config.track_margin)
+        self._moving = []
         if self._previous is not None and self._previous.shape == now.shape:
-            interest += moving_boxes(self._previous, now, image.shape[1], config)
+            self._moving = moving_boxes(self._previous, now, image.shape[1], config)
+            interest += self._moving
         self._previous = now
         size = (round(self.input_size[1] / config.zoom), round(self.input_size[0] / config.zoom))
         rects = plan_crops(interest, (image.shape[1], image.shape[0]), size, config.max_crops)
         return [((x1, y1), image[y1:y2, x1:x2]) for x1, y1, x2, y2 in rects]
+
+    def candidates(self, found: list[Detection]) -> list[Detection]:
+        """This look's detections (frame and crops merged) with weak person boxes kept only where they moved."""
+        if self.candidate_config is None:
+            return found
+        return motion_agreeing(found, self._moving, self.candidate_config)
 
     def confirm(self, objects: list[TrackedObject]) -> list[TrackedObject]:
         """Tracked objects of this look with unconfirmed person candidates held back."""
@@ -99,8 +122,13 @@ class PeoplePass:
         return kept
 
     def __getstate__(self) -> dict[str, Any]:
-        """Checkpoints leave out the grey frame (230 kB): after a restart the first look has no motion crops."""
-        return {**self.__dict__, "_previous": None}
+        """Checkpoints leave out the grey frame (230 kB) and its blobs: after a restart the first look has no
+        motion crops and keeps no weak box."""
+        return {**self.__dict__, "_previous": None, "_moving": []}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Checkpoints written before `candidates` existed restore without it."""
+        self.__dict__.update({"candidate_config": None, "_moving": [], **state})
 
 
 def merge_looks(offsets: list[Offset], found: list[list[Detection]], slicing: SlicingConfig | None) -> list[Detection]:

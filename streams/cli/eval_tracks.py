@@ -27,6 +27,7 @@ from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
 from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.model import load_detector
+from detectors.vision.motion_candidates import CandidateConfig
 from detectors.vision.people_pass import CameraDetectorConfig
 from streams.config import CameraConfig, ConfigError, load_config
 from streams.evaluation.ground_truth_eval import Method, load_clip, report, run_method
@@ -40,12 +41,17 @@ OBJECTS = Path("../shared/tracks/VIRAT_S_010005_04_000299_000323.viratdata.objec
 # Low-score candidates: every box from 0.1 starts or extends a track, and the score is not fused into the
 # matching cost (at 0.1 it would make every match cost more than match_thresh). Confirmation keeps clutter out.
 LOW_SCORE_TRACKER = TrackerConfig(track_high_thresh=0.1, track_low_thresh=0.05, new_track_thresh=0.1, fuse_score=False)
+# The far-field camera's: every box that reaches the tracker starts or extends a track, from 0.05 (the weak
+# ones only where something moved: `candidates`), score not fused (as above).
+MOTION_CANDIDATE_TRACKER = TrackerConfig(
+    track_high_thresh=0.05, track_low_thresh=0.05, new_track_thresh=0.05, fuse_score=False
+)
 
 
 def far_field_model(pvb_path: Path | None = None, adas_path: Path | None = None) -> CombinedModelConfig:
-    """The recommended far-field camera's model: adas people from 0.1 on every image, pvb cars from its own 0.4
-    on the whole frame only."""
-    people = PedestrianAdasModelConfig(type="pedestrian_adas", path=adas_path, confidence=0.1)
+    """The recommended far-field camera's model: adas people from 0.05 on every image (those under 0.1 kept only
+    where something moved, `far_field().candidates`), pvb cars from its own 0.4 on the whole frame only."""
+    people = PedestrianAdasModelConfig(type="pedestrian_adas", path=adas_path, confidence=0.05)
     cars = PersonVehicleBikeModelConfig(type="person_vehicle_bike", path=pvb_path, classes=(ObjectClass.CAR,))
     return CombinedModelConfig(type="combined", members=(people, cars), others_min_width=640)
 
@@ -53,15 +59,17 @@ def far_field_model(pvb_path: Path | None = None, adas_path: Path | None = None)
 def far_field(pvb_path: Path | None = None, adas_path: Path | None = None) -> CameraDetectorConfig:
     """The recommended `cameras[].detector` section for a wide view of people under 100 px tall
     (docs/people-detection.md): people from pedestrian-detection-adas-0002 on the frame and three 2x crops
-    around motion and live tracks, candidates from 0.1 confirmed; cars from the person-vehicle-bike model at
-    its own 0.4 on the whole frame only (the adas model finds no vehicles; cars are large); no motion gate (at
-    the gate's 320 px a 50 px person's step often counts as still); no adaptive rate (at one look a second its
-    walkers are never confirmed: recall 0.25 -> 0.04 on the VIRAT plaza, `bench.far_field_ways --set rate`)."""
+    around motion and live tracks, candidates from 0.1 (from 0.05 where a moving blob covers a third of the
+    box) confirmed; cars from the person-vehicle-bike model at its own 0.4 on the whole frame only (the adas
+    model finds no vehicles; cars are large); no motion gate (at the gate's 320 px a 50 px person's step often
+    counts as still); no adaptive rate (at one look a second its walkers are never confirmed: recall 0.29 ->
+    0.07 on the VIRAT plaza, `bench.far_field_ways --set rate`)."""
     return CameraDetectorConfig(
         model=far_field_model(pvb_path, adas_path),
-        tracker=LOW_SCORE_TRACKER,
+        tracker=MOTION_CANDIDATE_TRACKER,
         motion=MotionConfig(enabled=False),
         crops=CropConfig(),
+        candidates=CandidateConfig(),
         confirm=ConfirmConfig(),
         rate=DetectionRateConfig(enabled=False),
     )
@@ -74,7 +82,8 @@ def builtin_methods(pvb_path: Path | None = None, adas_path: Path | None = None)
     adas = PedestrianAdasModelConfig(type="pedestrian_adas", path=adas_path)
     recommended = far_field(pvb_path, adas_path)
     low = pvb.model_copy(update={"confidence": 0.1})
-    section = recommended.model_copy(update={"model": None})  # crops and confirmation on the site's model
+    # crops and confirmation on the site's model, candidates from 0.1 (the pvb camera as measured)
+    section = recommended.model_copy(update={"model": None, "candidates": None, "tracker": LOW_SCORE_TRACKER})
     gate_off = CameraDetectorConfig(motion=MotionConfig(enabled=False))
     return [
         Method("YOLO11n whole frame (default)", OpenVinoModelConfig()),

@@ -259,6 +259,8 @@ class DetectStage:
                 else:
                     parts_found = [found_by_input[i] for i in item.inputs]
                     found = full_size(merge_looks(item.offsets, parts_found, item.slicing), item.reduction)
+                    if item.people is not None:  # weak person boxes kept only where something moved
+                        found = item.people.candidates(found)
                 camera.last_detections = found
                 camera.last_objects = item.tracker.update(found)
                 camera.version = next(self._versions)

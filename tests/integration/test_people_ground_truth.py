@@ -1,11 +1,12 @@
 """Far-field people on real footage with the dataset's own ground truth (VIRAT 0100 clip, people 41-90 px),
 through the live detect stage configured as a camera would be.
 
-Floors sit under what `sentinel eval-tracks` measured (docs/people-detection.md): the recommended far-field
-camera (people from OMZ pedestrian-detection-adas-0002 on the frame and three 2x crops around motion and live
-tracks, candidates from 0.1 confirmed, cars from the person-vehicle-bike model on the frame; no motion gate)
-tracked 0.25 of the people per frame at precision 0.87, covered one walker for 70 % of their time and two more
-for more than half, with no ID switch (IDF1 0.33); the default YOLO11n whole frame found none. A change that
+Floors sit under what `sentinel eval-tracks` measured (docs/people-detection.md, run 6): the recommended
+far-field camera (people from OMZ pedestrian-detection-adas-0002 on the frame and three 2x crops around motion
+and live tracks, candidates from 0.1, or from 0.05 where a moving blob covers a third of the box, confirmed;
+cars from the person-vehicle-bike model on the frame; no motion gate) tracked 0.29 of the people per frame at
+precision 0.85, covered three walkers for 73 %, 66 % and 62 % of their time, with no ID switch (IDF1 0.37);
+the default YOLO11n whole frame found none. A change that
 loses these people, invents them, breaks their tracks, or stops the detect stage running the camera's section
 (and its combined model's cars), fails.
 """
@@ -49,7 +50,7 @@ def test_the_clip_and_its_ground_truth_are_what_the_figures_are_about(clip: Clip
 def test_recommended_way_tracks_far_field_people_the_default_misses(results: dict[str, MethodResult]) -> None:
     yolo, best = results["yolo"].tracks.bins["40-90 px"], results["recommended"].tracks.bins["40-90 px"]
     assert yolo.recall is not None and yolo.recall < 0.1, yolo
-    assert best.recall is not None and best.recall >= 0.22, best
+    assert best.recall is not None and best.recall >= 0.26, best  # 0.25 before the motion-agreeing candidates
     assert best.precision is not None and best.precision >= 0.8, best
 
 
@@ -57,8 +58,8 @@ def test_recommended_way_covers_walkers_with_few_switches(results: dict[str, Met
     score = results["recommended"].track_score
     walkers = score.walkers()
     assert len(walkers) == 7
-    assert sum(p.coverage >= 0.45 for p in walkers) >= 3, walkers
-    assert sum(p.coverage >= 0.6 for p in walkers) >= 2, walkers
-    assert sum(p.switches for p in walkers) <= 2, walkers  # measured none; the previous camera had 6
-    assert score.idf1 >= 0.3, score.idf1
+    assert sum(p.coverage >= 0.55 for p in walkers) >= 3, walkers  # 0.51 for the third before run 6
+    assert sum(p.coverage >= 0.35 for p in walkers) >= 4, walkers  # 0.22 for the fourth before run 6
+    assert sum(p.switches for p in walkers) <= 2, walkers  # measured none; the pvb camera had 6
+    assert score.idf1 >= 0.33, score.idf1  # 0.37 measured
     assert results["yolo"].track_score.idf1 < 0.1

@@ -15,6 +15,7 @@ from detectors.geometry import Box
 from detectors.types import Detection, ObjectClass, TrackedObject
 from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
+from detectors.vision.motion_candidates import CandidateConfig
 from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass, merge_looks
 from streams.config import ConfigError, config_from_text
 from streams.stages.camera_detectors import CameraDetectors
@@ -149,3 +150,24 @@ def test_crops_merge_with_the_frame_one_box_per_person() -> None:
 
 def test_tracker_section_is_the_site_tracker_type() -> None:
     assert CameraDetectorConfig(tracker={"lost_buffer_s": 5}).tracker == TrackerConfig(lost_buffer_s=5)  # type: ignore[arg-type]
+
+
+def test_weak_boxes_count_where_the_crops_saw_motion_and_the_section_needs_crops() -> None:
+    people = PeoplePass(CameraDetectorConfig(crops=CropConfig(), candidates=CandidateConfig()), (480, 864))
+    walker = Detection(cls=ObjectClass.PERSON, box=Box(x1=425, y1=300, x2=450, y2=360), confidence=0.07)
+    planter = Detection(cls=ObjectClass.PERSON, box=Box(x1=900, y1=300, x2=925, y2=360), confidence=0.07)
+    people.crops(_frame_with_person(400))
+    assert people.candidates([walker, planter]) == []  # first look: nothing to compare with, nothing moved
+    people.crops(_frame_with_person(430))
+    assert people.candidates([walker, planter]) == [walker]
+    restored = pickle.loads(pickle.dumps(people))
+    assert restored.candidates([walker]) == []  # no blobs kept over a checkpoint
+    without = PeoplePass(CameraDetectorConfig(crops=CropConfig()), (480, 864))
+    assert without.candidates([planter]) == [planter]  # no section: every box as the model gave it
+    older = without.__getstate__()  # a checkpoint written before `candidates` existed
+    del older["candidate_config"], older["_moving"]
+    resumed = PeoplePass.__new__(PeoplePass)
+    resumed.__setstate__(older)
+    assert resumed.candidates([planter]) == [planter]
+    with pytest.raises(ConfigError, match=r"cameras\.0\.detector.*candidates needs crops"):
+        config_from_text("cameras:\n  - id: c\n    detector:\n      candidates: {}\n", "site.yaml")
