@@ -61,6 +61,11 @@ def way(name: str, model: ModelConfig = LOW, **section: object) -> Method:
     return Method(name, model, camera=camera)
 
 
+def far_field_way(name: str) -> Method:
+    """The recommended far-field camera as `eval-tracks` runs it (`far_field()`, its model loaded as the site's)."""
+    return Method(name, far_field_model(), camera=CameraConfig(id="eval", detector=far_field()))
+
+
 def variants() -> list[Method]:
     longer = LOW_SCORE_TRACKER.model_copy(update={"lost_buffer_s": 6.0})
     looser = LOW_SCORE_TRACKER.model_copy(update={"match_thresh": 0.9})
@@ -154,7 +159,7 @@ def rate_ways() -> list[Method]:
     walker is far from one and the rate is at its lowest."""
     off, on = DetectionRateConfig(enabled=False), DetectionRateConfig(enabled=True)
     sliced = CameraConfig(id="eval", slicing=SlicingConfig())
-    far = Method("far-field camera", far_field_model(), camera=CameraConfig(id="eval", detector=far_field()))
+    far = far_field_way("far-field camera")
     far_on = far.camera.model_copy(update={"detector": far_field().model_copy(update={"rate": on})})
     return [
         Method("YOLO11n whole frame (site default), rate off", OpenVinoModelConfig(), rate=off),
@@ -207,11 +212,7 @@ def motion_ways() -> list[Method]:
         weak(0.03, 0.3),
         yolo(0.1),
         yolo(0.25),
-        Method(
-            "recommended since run 6 (far_field())",
-            far_field_model(),
-            camera=CameraConfig(id="eval", detector=far_field()),
-        ),
+        far_field_way("recommended since run 6 (far_field())"),
     ]
 
 

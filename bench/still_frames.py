@@ -2,7 +2,7 @@
 
 The old path decodes every frame in colour (at the detect stage's reduction) and the gate shrinks it to its 320 px
 grey; the new one decodes a frame the gate is expected to find still straight to grey at about the gate's width and
-decodes it in colour only if the gate passes it (`streams/stages/detect.py`, the same choice here:
+decodes it in colour only if the gate passes it (`streams/stages/frame_decoder.py`, the same choice here:
 `MotionGate.expects_motion`). Scenes: the camera-capacity bench's static scene (the parked-cars clip's first frame
 held, 640x352), the street clip's first frame held (1280x720, as a 1080p camera sends it at 1280), and the street
 clip itself (people walking: every frame passes the gate). The gate's whole look comes every `--interval` s (3: the
@@ -26,7 +26,7 @@ from detectors.vision.detection_rate import DECISION_LAG_S
 from detectors.vision.motion import MotionGate
 from streams.config import DetectorConfig
 from streams.ingest import encode_jpeg, file_frames
-from streams.stages.decoding import decode_jpeg, grey_reduction, jpeg_reduction
+from streams.stages.decoding import decode_jpeg, decoded_size, grey_reduction, jpeg_reduction
 
 CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "clips"
 FPS = 5.0
@@ -51,7 +51,7 @@ def run(jpegs: list[tuple[bytes, int, int]], new: bool, interval: float) -> tupl
         if new and not gate.expects_motion(ts, DECISION_LAG_S):
             grey = decode_jpeg(jpeg, grey_reduction(width, gate.config.width), grey=True)
             assert grey is not None
-            decision = gate.decide(grey, ts, size=(width // reduction, height // reduction))
+            decision = gate.decide(grey, ts, size=decoded_size(width, height, reduction))
             if decision.run:
                 colour += decode_jpeg(jpeg, reduction) is not None
         else:

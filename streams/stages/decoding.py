@@ -1,6 +1,6 @@
-"""Frame decoding for the detect stage: JPEG decoded at a reduced scale where the model input allows (in grey
-at about the motion gate's width, for a frame the gate is expected to find still), and boxes brought back to the
-frame's own pixels."""
+"""Frame decoding for the detect stage: JPEG decoded at a reduced scale where the model input allows (or in grey
+at about the motion gate's width: `frame_decoder.py` chooses which), and boxes brought back to the frame's own
+pixels."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ def jpeg_reduction(config: DetectorConfig, width: int, height: int) -> int:
 def grey_reduction(width: int, gate_width: int) -> int:
     """Largest JPEG decode scale (1, 2, 4, 8) that still leaves the frame at least the motion gate's width."""
     return next((f for f in (8, 4, 2) if width // f >= gate_width), 1)
+
+
+def decoded_size(width: int, height: int, reduction: int) -> tuple[int, int]:
+    """The (width, height) libjpeg decodes a width x height JPEG to at 1/`reduction`: rounded up."""
+    return -(-width // reduction), -(-height // reduction)
 
 
 def decode_jpeg(jpeg: bytes, reduction: int, grey: bool = False) -> np.ndarray | None:

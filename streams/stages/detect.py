@@ -5,55 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
-from alerts.evidence.clip import encode_objects
-from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
+from detectors.types import Detection, TrackedObject, TrackFrame
 from detectors.vision.backend import Detector
 from detectors.vision.detection_rate import DECISION_LAG_S, DetectionRate
 from detectors.vision.mosaic import TILES, Placement, fit_window, pack, unpack, window_side, with_carried
-from detectors.vision.motion import GateDecision, MotionGate, Region
+from detectors.vision.motion import MotionGate, Region
 from detectors.vision.people_pass import PeoplePass, merge_looks
 from detectors.vision.slicing import SlicingConfig, parts
 from detectors.vision.tracking import CameraTracker, preload
 from streams.config import SiteConfig
-from streams.ops.retry import TRANSIENT
 from streams.records import FrameHeader, RecordError
 from streams.stages.camera_detectors import CameraDetectors
-from streams.stages.decoding import decode_jpeg, full_size, grey_reduction, jpeg_reduction
+from streams.stages.decoding import full_size, jpeg_reduction
+from streams.stages.frame_decoder import FrameDecoder
+from streams.stages.kept_frames import EvidenceFrames, FrameKeeper
 from streams.stages.pose import WristPass
-
-logger = logging.getLogger(__name__)
 
 
 def check_camera(config: SiteConfig, camera_id: str) -> None:
     if not config.accept_unknown_cameras and config.camera(camera_id) is None:
         raise RecordError(f"unknown camera id {camera_id!r}: not listed in the site config")
-
-
-class EvidenceFrames(Protocol):
-    """Where the stage keeps frames that may become an alert's snapshot; `alerts.store.AlertStore` is one.
-    A protocol, so this stage needs nothing of the alert store but this one call."""
-
-    async def put_frame(
-        self,
-        camera_id: str,
-        stream_id: str,
-        seq: int,
-        jpeg: bytes,
-        ttl_s: int,
-        ts: float | None = None,
-        boxes: str = "",
-    ) -> None: ...
-
-    async def put_live(self, camera_id: str, jpeg: bytes, ts: float, boxes: str, ttl_s: int = 15) -> None: ...
 
 
 class DetectStage:
@@ -77,7 +55,7 @@ class DetectStage:
         self.config = config
         self.detector = detector
         self.detectors = CameraDetectors(config, detector)  # a camera's own `detector` section, if it has one
-        self.store = store
+        self._kept = FrameKeeper(config, store)
         self._observe_inference = observe_inference
         self._count_still = count_still
         self._clock = clock
@@ -85,7 +63,7 @@ class DetectStage:
         self._versions = itertools.count()
         self._wrists = WristPass(config.detector.pose) if config.detector.pose.enabled else None
         preload()
-        self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg-decode")
+        self._decoder = FrameDecoder()
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
 
     async def process(self, header: FrameHeader, jpeg: bytes) -> TrackFrame:
@@ -154,11 +132,7 @@ class DetectStage:
             # people walking far from vehicles, looked at a moment ago: not even decoded (the adaptive rate)
             resting = camera.rate is not None and not camera.rate.wants_look(header.ts)
             # a camera the gate found still a moment ago: grey at the gate's width, colour only if it must look
-            grey = 0
-            gate, known_size = camera.gate, header.width > 0 and header.height > 0
-            if gate is not None and known_size and not resting and not gate.expects_motion(header.ts, DECISION_LAG_S):
-                grey = grey_reduction(header.width, gate.config.width)
-            decode = _RESTING if resting else self._decoder.submit(decode_jpeg, jpeg, grey or reduction, grey > 0)
+            decode, grey = self._decoder.start(header, jpeg, reduction, camera.gate, resting)
             work.append(
                 _Work(
                     index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode, slicing, camera.people
@@ -219,7 +193,10 @@ class DetectStage:
                 if rate is not None and not rate.wants_look(ts):  # an earlier frame of this pass was looked at
                     item.still = True
                     continue
-                decision, image = self._gate(item, decoded, rate.gate_interval_s(ts) if rate is not None else None)
+                interval = rate.gate_interval_s(ts) if rate is not None else None
+                decision, image = self._decoder.through_gate(
+                    item.gate, decoded, item.grey, item.header, item.jpeg, item.reduction, interval
+                )
                 item.still, item.moved = not decision.run, decision.moved
                 if item.still or image is None:
                     continue
@@ -283,24 +260,6 @@ class DetectStage:
                 self._observe_inference(per_frame)
         return out
 
-    @staticmethod
-    def _gate(item: _Work, decoded: np.ndarray, interval: float | None) -> tuple[GateDecision, np.ndarray | None]:
-        """The gate's decision on a frame, and the colour image to look at if it runs (None if still, or if the
-        colour decode after a grey one fails). A grey decode is decoded again, in colour, only to be looked at."""
-        if item.gate is None:
-            return GateDecision(True, moved=True), decoded
-        if not item.grey:
-            return item.gate.decide(decoded, item.header.ts, interval), decoded
-        header, reduction = item.header, item.reduction
-        size = (-(-header.width // reduction), -(-header.height // reduction))  # the colour decode's, as libjpeg
-        decision = item.gate.decide(decoded, header.ts, interval, size)
-        if not decision.run:
-            return decision, None
-        image = decode_jpeg(item.jpeg, reduction)
-        if image is not None and decision.region is not None and (image.shape[1], image.shape[0]) != size:
-            decision = GateDecision(True, None, moved=True)  # a header that lies about the size: look at it whole
-        return decision, image
-
     def _window(self, item: _Work, image: np.ndarray, region: Region | None) -> Region | None:
         """The part of the frame to put in a mosaic, or None to look at the whole frame (the gate gives a region
         only with `detector.motion.mosaic`)."""
@@ -338,38 +297,11 @@ class DetectStage:
             height=item.size[1] if item.size else header.height,
             objects=objects,
         )
-        if self.store is not None and self.config.detector.store_evidence_frames and _has_candidates(objects):
-            try:
-                await self.store.put_frame(
-                    header.camera_id,
-                    header.stream_id,
-                    header.seq,
-                    item.jpeg,
-                    self.config.alerts.frame_buffer_s,
-                    ts=header.ts,
-                    boxes=encode_objects(objects),  # the evidence clip boxes the person and the car on every frame
-                )
-            except TRANSIENT as exc:  # evidence is best effort: tracking must go on through a Redis outage
-                logger.warning(
-                    "camera %s frame %s: evidence not kept (%s)",
-                    header.camera_id,
-                    header.seq,
-                    exc,
-                    extra={"camera_id": header.camera_id},
-                )
-        await self._keep_live(item, objects)
+        await self._kept.evidence(header, item.jpeg, objects)
+        if self._kept.live_due(header.ts, item.camera.last_live):
+            item.camera.last_live = header.ts
+            await self._kept.live(header, item.jpeg, objects)
         return frame
-
-    async def _keep_live(self, item: _Work, objects: list[TrackedObject]) -> None:
-        """The camera's latest frame, `alerts.live_view_fps` a second, for the alert page's live look-in."""
-        fps, header = self.config.alerts.live_view_fps, item.header
-        if self.store is None or fps <= 0 or header.ts - item.camera.last_live < 1.0 / fps:
-            return
-        item.camera.last_live = header.ts
-        try:
-            await self.store.put_live(header.camera_id, item.jpeg, header.ts, encode_objects(objects))
-        except TRANSIENT as exc:  # a live view is a convenience: tracking goes on without it
-            logger.warning("camera %s: live frame not kept (%s)", header.camera_id, exc)
 
     def _camera_for(self, header: FrameHeader) -> _CameraTrack:
         """The camera's state for this stream; a new stream (a camera or replay restart) starts afresh."""
@@ -404,7 +336,7 @@ class DetectStage:
             self._cameras.pop(camera_id, None)
 
     def close(self) -> None:
-        self._decoder.shutdown(wait=False)
+        self._decoder.close()
         self._inference.shutdown(wait=False)
 
 
@@ -457,10 +389,6 @@ class _Work:
     mosaic: tuple[int, int] | None = None  # (model input, tile) of that mosaic
 
 
-_RESTING: Future[np.ndarray | None] = Future()  # the decode of a frame the adaptive rate skips: none
-_RESTING.set_result(None)
-
-
 def _end_of_stream(header: FrameHeader) -> TrackFrame:
     return TrackFrame(
         camera_id=header.camera_id,
@@ -471,8 +399,3 @@ def _end_of_stream(header: FrameHeader) -> TrackFrame:
         height=max(header.height, 1),
         end_of_stream=True,
     )
-
-
-def _has_candidates(objects: list[TrackedObject]) -> bool:
-    """Only frames with a person and a vehicle can become alert evidence; others are not kept."""
-    return any(o.cls is ObjectClass.PERSON for o in objects) and any(o.is_vehicle for o in objects)

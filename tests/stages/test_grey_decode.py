@@ -17,7 +17,7 @@ from streams.config import CameraConfig, SiteConfig
 from streams.ingest import read_frame
 from streams.records import FrameHeader, decode_frame
 from streams.sources import video_records
-from streams.stages import decoding, detect
+from streams.stages import decoding, frame_decoder
 from streams.stages.detect import DetectStage
 from tests.stages.test_motion_gating import MODEL, SHARED
 
@@ -44,7 +44,7 @@ def test_a_still_camera_is_decoded_in_grey_and_a_busy_one_once_in_colour(monkeyp
         decodes["still" if jpeg == still_jpeg else "busy", "grey" if grey else "colour", thread] += 1
         return decoding.decode_jpeg(jpeg, reduction, grey)
 
-    monkeypatch.setattr(detect, "decode_jpeg", counting)
+    monkeypatch.setattr(frame_decoder, "decode_jpeg", counting)
     cameras = (CameraConfig(id="still", fps=FPS), CameraConfig(id="busy", fps=FPS))
     config = SiteConfig(cameras=cameras, detector={"model": {"path": str(MODEL)}, "rate": {"enabled": False}})
     skipped: list[str] = []
