@@ -129,7 +129,12 @@ class DetectionRate:
 
     def gate_interval_s(self, ts: float) -> float | None:
         """The motion gate's longest gap between whole looks for this frame; None: the gate's own."""
-        return self.config.idle_interval_s if self._state_at(ts)[0] is RateState.IDLE else None
+        return self.config.idle_interval_s if self.idle_at(ts) else None
+
+    def idle_at(self, ts: float) -> bool:
+        """Whether the look in force for the frame at `ts` found the camera idle (nobody moving, nobody near a
+        vehicle): the gate alone then decides, and almost always finds the frame still."""
+        return self._state_at(ts)[0] is RateState.IDLE
 
     def will_look(self, ts: float) -> None:
         """The frame at `ts` goes to the model (told in frame order, before the look's result is known)."""

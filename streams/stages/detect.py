@@ -132,7 +132,7 @@ class DetectStage:
             # people walking far from vehicles, looked at a moment ago: not even decoded (the adaptive rate)
             resting = camera.rate is not None and not camera.rate.wants_look(header.ts)
             # a camera the gate found still a moment ago: grey at the gate's width, colour only if it must look
-            decode, grey = self._decoder.start(header, jpeg, reduction, camera.gate, resting)
+            decode, grey = self._decoder.start(header, jpeg, reduction, camera.gate, camera.rate, resting)
             work.append(
                 _Work(
                     index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode, slicing, camera.people

@@ -11,11 +11,15 @@ import numpy as np
 import pytest
 
 from detectors.config import MotionConfig
-from detectors.vision.detection_rate import DECISION_LAG_S
+from detectors.geometry import Box
+from detectors.types import ObjectClass, TrackedObject
+from detectors.vision.detection_rate import DECISION_LAG_S, DetectionRate, DetectionRateConfig
 from detectors.vision.motion import GateDecision, MotionGate
 from streams.config import DetectorConfig
 from streams.ingest import encode_jpeg, file_frames
+from streams.records import FrameHeader
 from streams.stages.decoding import decode_jpeg, grey_reduction, jpeg_reduction
+from streams.stages.frame_decoder import _grey_scale
 
 CLIPS = Path(__file__).resolve().parents[2].parent / "shared" / "clips"
 FPS = 5.0
@@ -125,3 +129,28 @@ def test_a_gate_saved_before_it_kept_decisions_restores() -> None:
     restored.__setstate__(saved)
     assert restored.expects_motion(1.0, 0.5)
     assert pickle.loads(pickle.dumps(restored)).decide(np.zeros((180, 320), np.uint8), 0.2) == GateDecision(False)
+
+
+def test_only_a_camera_the_rate_finds_idle_is_decoded_in_grey() -> None:
+    """Far and hot cameras are gated on the frames the rate wants looked at, which the gate mostly passes: a grey
+    decode there would mostly be followed by a colour one."""
+    car = TrackedObject(track_id=1, cls=ObjectClass.CAR, box=Box(x1=100, y1=300, x2=300, y2=400), confidence=0.9)
+    gate = MotionGate(MotionConfig(max_interval_s=60.0))
+    still = np.zeros((180, 320), np.uint8)
+    rate = DetectionRate(DetectionRateConfig(enabled=True))
+    for t in range(5):  # parked cars, nobody: idle, and the gate finds every frame still
+        gate.decide(still, t / 5)
+        rate.looked(t / 5, [car])
+    assert rate.idle_at(1.0)
+
+    def header(ts: float) -> FrameHeader:
+        return FrameHeader(camera_id="c", stream_id="s", seq=int(ts * 5), ts=ts, width=1280, height=720, fps=FPS)
+
+    assert _grey_scale(header(1.0), gate, rate) == 4, "idle and still: grey at 1/4 (320 wide)"
+    assert _grey_scale(header(1.0), gate, None) == 4, "no rate: the gate alone decides"
+    walker = TrackedObject(track_id=7, cls=ObjectClass.PERSON, box=Box(x1=900, y1=300, x2=930, y2=400), confidence=0.9)
+    rate.looked(1.0, [car, walker])  # someone new far from the car: the rate leaves idle from 1.5 s
+    gate.decide(still, 1.0)
+    assert not rate.idle_at(1.6)
+    assert _grey_scale(header(1.6), gate, rate) == 0, "not idle: colour, though the gate found it still"
+    assert _grey_scale(header(1.6).model_copy(update={"width": 0}), gate, None) == 0, "no size: colour"
