@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from detectors.config import ModelConfig, MotionConfig, TrackerConfig
+from detectors.config import CombinedModelConfig, ModelConfig, MotionConfig, TrackerConfig
+from detectors.types import ObjectClass
 from detectors.vision.backend import Detector
 from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.model import load_detector
@@ -32,6 +33,16 @@ class CameraDetectors:
             if model is not None and model not in self._by_model:
                 logger.info("camera %s: loading its own detector (%s)", camera.id, model.type)
                 self._by_model[model] = load(model)
+            candidates = camera.detector.candidates if camera.detector is not None else None
+            floor = person_confidence(model or config.detector.model)
+            if candidates is not None and floor > candidates.motion_min_score:
+                logger.warning(
+                    "camera %s: its model returns people from %.2f, above candidates.motion_min_score %.2f: "
+                    "the weak boxes the candidates section keeps where something moved never arrive",
+                    camera.id,
+                    floor,
+                    candidates.motion_min_score,
+                )
 
     def section(self, camera_id: str) -> CameraDetectorConfig | None:
         camera = self.config.camera(camera_id)
@@ -69,3 +80,11 @@ class CameraDetectors:
         detector = self.detector(camera_id)
         input_size = getattr(detector, "input_size", (detector.input_side, detector.input_side))
         return PeoplePass(section, input_size)
+
+
+def person_confidence(model: ModelConfig) -> float:
+    """The lowest score at which `model` returns people (a combined model: its people members' lowest)."""
+    if isinstance(model, CombinedModelConfig):
+        people = [m.confidence for m in model.members if ObjectClass.PERSON in m.classes]
+        return min(people, default=1.0)
+    return model.confidence

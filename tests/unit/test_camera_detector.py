@@ -171,3 +171,27 @@ def test_weak_boxes_count_where_the_crops_saw_motion_and_the_section_needs_crops
     assert resumed.candidates([planter]) == [planter]
     with pytest.raises(ConfigError, match=r"cameras\.0\.detector.*candidates needs crops"):
         config_from_text("cameras:\n  - id: c\n    detector:\n      candidates: {}\n", "site.yaml")
+
+
+@pytest.mark.parametrize(
+    ("model", "warned"),
+    [
+        ("{type: pedestrian_adas, confidence: 0.05}", False),
+        ("{type: pedestrian_adas, confidence: 0.1}", True),
+        (None, True),  # the site's YOLO, from 0.25
+        (
+            "{type: combined, members: [{type: pedestrian_adas, confidence: 0.05}, "
+            "{type: person_vehicle_bike, classes: [car]}]}",
+            False,  # the car member's 0.4 does not count: it returns no people
+        ),
+    ],
+)
+def test_a_candidates_section_whose_model_never_returns_weak_people_is_warned_about(
+    model: str | None, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    line = f"      model: {model}\n" if model else ""
+    text = f"cameras:\n  - id: carpark\n    detector:\n{line}      crops: {{}}\n      candidates: {{}}\n"
+    config = config_from_text(text, "site.yaml")
+    with caplog.at_level("WARNING", logger="streams.stages.camera_detectors"):
+        CameraDetectors(config, FakeDetector(config.detector.model), FakeDetector)
+    assert ("never arrive" in caplog.text) is warned
