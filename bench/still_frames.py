@@ -2,12 +2,13 @@
 
 The old path decodes every frame in colour (at the detect stage's reduction) and the gate shrinks it to its 320 px
 grey; the new one decodes a frame the gate is expected to find still straight to grey at about the gate's width and
-decodes it in colour only if the gate passes it (`streams/stages/frame_decoder.py`, the same choice here:
-`MotionGate.expects_motion`). Scenes: the camera-capacity bench's static scene (the parked-cars clip's first frame
-held, 640x352), the street clip's first frame held (1280x720, as a 1080p camera sends it at 1280), and the street
-clip itself (people walking: every frame passes the gate). The gate's whole look comes every `--interval` s (3: the
-adaptive rate's idle state, what a still scene with nobody in view gets). Rounds alternate old and new over the same
-frames, so other work on the machine hits both alike; CPU is this thread's CPU time, never wall. Medians.
+decodes it in colour only if the gate passes it (`streams/stages/frame_decoder.py`: its `grey_scale` choice, for a
+camera without the adaptive rate, and its `through_gate` step, called here as the stage calls them). Scenes: the
+camera-capacity bench's static scene (the parked-cars clip's first frame held, 640x352), the street clip's first
+frame held (1280x720, as a 1080p camera sends it at 1280), and the street clip itself (people walking: every frame
+passes the gate). The gate's whole look comes every `--interval` s (3: the adaptive rate's idle state, what a still
+scene with nobody in view gets). Rounds alternate old and new over the same frames, so other work on the machine
+hits both alike; CPU is this thread's CPU time, never wall. Medians.
 
     .venv/bin/python -m bench.still_frames [--frames 150] [--rounds 7] [--interval 3]
 """
@@ -22,38 +23,49 @@ import time
 from pathlib import Path
 
 from detectors.config import MotionConfig
-from detectors.vision.detection_rate import DECISION_LAG_S
 from detectors.vision.motion import MotionGate
 from streams.config import DetectorConfig
 from streams.ingest import encode_jpeg, file_frames
-from streams.stages.decoding import decode_jpeg, decoded_size, grey_reduction, jpeg_reduction
+from streams.records import FrameHeader
+from streams.stages.decoding import decode_jpeg, jpeg_reduction
+from streams.stages.frame_decoder import FrameDecoder, grey_scale
 
 CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "clips"
 FPS = 5.0
 
 
-def scene(clip: str, frames: int, hold: bool) -> list[tuple[bytes, int, int]]:
+def scene(clip: str, frames: int, hold: bool) -> list[tuple[FrameHeader, bytes]]:
+    """The frames as a camera sends them, with their headers (made here, outside the timed loop)."""
     images = [
         f.image for f, _ in zip(file_frames(str(CLIPS / clip), FPS, 0.0), range(1 if hold else frames), strict=False)
     ]
     jpegs = [encode_jpeg(image, 85, 1280) for image in images]
-    return [jpegs[i % len(jpegs)] for i in range(frames)]
+    out = []
+    for seq in range(frames):
+        jpeg, width, height = jpegs[seq % len(jpegs)]
+        out.append(
+            (
+                FrameHeader(camera_id="c", stream_id="s", seq=seq, ts=seq / FPS, width=width, height=height, fps=FPS),
+                jpeg,
+            )
+        )
+    return out
 
 
-def run(jpegs: list[tuple[bytes, int, int]], new: bool, interval: float) -> tuple[float, int, int]:
+def run(frames: list[tuple[FrameHeader, bytes]], new: bool, interval: float) -> tuple[float, int, int]:
     """CPU ms per frame, colour decodes, looks: one camera's frames through decode + gate, as the stage does."""
     gate = MotionGate(MotionConfig(max_interval_s=interval))
     colour = looks = 0
     started = time.thread_time()
-    for index, (jpeg, width, height) in enumerate(jpegs):
-        ts = index / FPS
-        reduction = jpeg_reduction(DetectorConfig(), width, height)
-        if new and not gate.expects_motion(ts, DECISION_LAG_S):
-            grey = decode_jpeg(jpeg, grey_reduction(width, gate.config.width), grey=True)
-            assert grey is not None
-            decision = gate.decide(grey, ts, size=decoded_size(width, height, reduction))
-            if decision.run:
-                colour += decode_jpeg(jpeg, reduction) is not None
+    for header, jpeg in frames:
+        ts = header.ts
+        reduction = jpeg_reduction(DetectorConfig(), header.width, header.height)
+        if new:
+            grey = grey_scale(header, gate, None)
+            decoded = decode_jpeg(jpeg, grey or reduction, grey > 0)
+            assert decoded is not None
+            decision, image = FrameDecoder.through_gate(gate, decoded, grey, header, jpeg, reduction, None)
+            colour += not grey or image is not None
         else:
             image = decode_jpeg(jpeg, reduction)
             assert image is not None
@@ -62,7 +74,7 @@ def run(jpegs: list[tuple[bytes, int, int]], new: bool, interval: float) -> tupl
         if decision.run:
             looks += 1
             gate.looked_at_whole(ts)
-    return (time.thread_time() - started) * 1e3 / len(jpegs), colour, looks
+    return (time.thread_time() - started) * 1e3 / len(frames), colour, looks
 
 
 def main() -> None:

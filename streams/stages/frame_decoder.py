@@ -43,7 +43,7 @@ class FrameDecoder:
         colour at 1/`reduction`. A `resting` frame (the adaptive rate) gets a decode of nothing."""
         if resting:
             return _RESTING, 0
-        grey = _grey_scale(header, gate, rate)
+        grey = grey_scale(header, gate, rate)
         return self._pool.submit(decode_jpeg, jpeg, grey or reduction, grey > 0), grey
 
     @staticmethod
@@ -76,7 +76,7 @@ class FrameDecoder:
         self._pool.shutdown(wait=False)
 
 
-def _grey_scale(header: FrameHeader, gate: MotionGate | None, rate: DetectionRate | None) -> int:
+def grey_scale(header: FrameHeader, gate: MotionGate | None, rate: DetectionRate | None) -> int:
     """1/scale of a grey decode for the gate alone when the gate's decisions old enough to be known
     (`DECISION_LAG_S`, so batching does not change them) found the camera still and, with the adaptive rate, the
     camera is idle; 0: decode in colour. Colour too when the header gives no size to pick the scale from.

@@ -19,7 +19,7 @@ from streams.config import DetectorConfig
 from streams.ingest import encode_jpeg, file_frames
 from streams.records import FrameHeader
 from streams.stages.decoding import decode_jpeg, grey_reduction, jpeg_reduction
-from streams.stages.frame_decoder import _grey_scale
+from streams.stages.frame_decoder import grey_scale
 
 CLIPS = Path(__file__).resolve().parents[2].parent / "shared" / "clips"
 FPS = 5.0
@@ -146,11 +146,11 @@ def test_only_a_camera_the_rate_finds_idle_is_decoded_in_grey() -> None:
     def header(ts: float) -> FrameHeader:
         return FrameHeader(camera_id="c", stream_id="s", seq=int(ts * 5), ts=ts, width=1280, height=720, fps=FPS)
 
-    assert _grey_scale(header(1.0), gate, rate) == 4, "idle and still: grey at 1/4 (320 wide)"
-    assert _grey_scale(header(1.0), gate, None) == 4, "no rate: the gate alone decides"
+    assert grey_scale(header(1.0), gate, rate) == 4, "idle and still: grey at 1/4 (320 wide)"
+    assert grey_scale(header(1.0), gate, None) == 4, "no rate: the gate alone decides"
     walker = TrackedObject(track_id=7, cls=ObjectClass.PERSON, box=Box(x1=900, y1=300, x2=930, y2=400), confidence=0.9)
     rate.looked(1.0, [car, walker])  # someone new far from the car: the rate leaves idle from 1.5 s
     gate.decide(still, 1.0)
     assert not rate.idle_at(1.6)
-    assert _grey_scale(header(1.6), gate, rate) == 0, "not idle: colour, though the gate found it still"
-    assert _grey_scale(header(1.6).model_copy(update={"width": 0}), gate, None) == 0, "no size: colour"
+    assert grey_scale(header(1.6), gate, rate) == 0, "not idle: colour, though the gate found it still"
+    assert grey_scale(header(1.6).model_copy(update={"width": 0}), gate, None) == 0, "no size: colour"
