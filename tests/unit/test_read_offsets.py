@@ -14,7 +14,9 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from aiokafka import TopicPartition
 from faust.transport.consumer import Consumer
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 
 from streams.app import Role, create_app
@@ -82,3 +84,54 @@ def test_without_the_fix_faust_drops_the_records_before_the_stale_read_offset(
     """The race itself, so the test above cannot pass for another reason."""
     monkeypatch.setattr(Consumer, "on_partitions_assigned", read_offsets._original_assigned)
     assert asyncio.run(_delivered_after_rebalance()) == list(range(545, 551)), "530..544 dropped"
+
+
+class _Aiokafka:
+    """The aiokafka consumer as Faust's fetch thread sees it: the committed offsets, and the seeks asked of it."""
+
+    def __init__(self, committed: dict[TopicPartition, int | None]) -> None:
+        self.committed = committed
+        self.to_beginning: list[TopicPartition] = []
+
+    async def seek_to_committed(self) -> dict[TopicPartition, int | None]:
+        return dict(self.committed)  # aiokafka seeks only the partitions with an offset above 0
+
+    async def seek_to_beginning(self, *partitions: TopicPartition) -> bool:
+        self.to_beginning += partitions
+        return True
+
+
+def _rewound_by_faust_seek(committed: dict[TopicPartition, int | None]) -> tuple[list[TopicPartition], Any]:
+    """Faust's own seek back to the committed offsets (what it does with records fetched while its flow is
+    stopped), run against a scripted aiokafka consumer in place of the fetch thread's."""
+    app = create_app(SiteConfig(), "127.0.0.1:1", frozenset({Role.RULES}))
+    consumer = app.consumer
+    fake = _Aiokafka(committed)
+    thread = consumer._thread
+    thread._ensure_consumer = lambda: fake  # type: ignore[method-assign]
+
+    async def in_place(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await method(*args, **kwargs)  # the consumer thread's own event loop is not under test
+
+    thread.call_thread = in_place  # type: ignore[method-assign]
+    asyncio.run(consumer.perform_seek())
+    return fake.to_beginning, consumer._read_offset
+
+
+ALERTS = [TopicPartition("t.alerts", p) for p in range(3)]
+
+
+def test_partitions_with_no_committed_offset_are_read_again_from_their_beginning() -> None:
+    """Records Faust dropped while its flow was stopped are read again where nobody committed yet (the
+    Kafka tier: a worker taking over an alerts partition read on from offset 3; those alert steps were never sent)."""
+    to_beginning, read = _rewound_by_faust_seek({ALERTS[0]: 17, ALERTS[1]: None, ALERTS[2]: 0})
+    assert to_beginning == [ALERTS[1], ALERTS[2]], "only the partitions without a committed offset"
+    assert read[TP("t.alerts", 1)] is None, "and nothing is dropped as read already"
+
+
+def test_without_the_fix_a_partition_with_no_committed_offset_is_left_where_the_fetcher_got_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(AIOKafkaConsumerThread, "seek_to_committed", read_offsets._original_seek_to_committed)
+    to_beginning, _ = _rewound_by_faust_seek({ALERTS[0]: 17, ALERTS[1]: None})
+    assert to_beginning == []

@@ -261,14 +261,28 @@ def test_a_worker_frozen_past_its_session_is_fenced_and_rejoins(make_site, kafka
         f" claims held at the freeze {held}, taken over {logs.count('taking the step over')},"
         f" sends stopped by a lost claim {logs.count('this worker sends nothing more')}"
     )
-    print(_stored_but_not_notified(site, notified))
     print(f"worker logs: {', '.join(str(w.log) for w in workers)}")
-    expected, got = Counter(content(reference + renamed)), Counter(content(notified))
-    if expected != got:  # what the rules stage produced tells a lost alert from a lost delivery
-        produced = Counter(content(asyncio.run(_read_all(site.bootstrap, f"{site.prefix}.alerts"))))
-        print(f"missing {_brief(expected - got)}, other {_brief(got - expected)}; "
-              f"missing from the alerts topic too {_brief(expected - produced)}")  # fmt: skip
+    _print_differences(site, reference + renamed, notified, workers)
     _check_notified(received, reference + renamed)
+
+
+def _print_differences(site: Site, expected_events: list[Any], notified: list[Any], workers: list[Process]) -> None:
+    """When the officer was told other than the uninterrupted run: which steps, whether the rules stage produced
+    them (a lost alert or a lost delivery), and what each worker logged about moving cameras."""
+    expected, got = Counter(content(expected_events)), Counter(content(notified))
+    if expected == got:
+        return
+    in_topic = asyncio.run(_read_all(site.bootstrap, f"{site.prefix}.alerts"))
+    produced = Counter(content({k: v for k, v in e.items() if k != "_at"} for e in in_topic))
+    print(f"missing {_brief(expected - got)}, other {_brief(got - expected)}; "
+          f"missing from the alerts topic too {_brief(expected - produced)}")  # fmt: skip
+    told = {e["event_id"] for e in notified}
+    print("alerts topic (partition, offset, notified):", [(*e["_at"], e["event_id"] in told) for e in in_topic])
+    print(_stored_but_not_notified(site, notified))
+    moves = ("checkpoint", "restored", "taken in first", "assigned", "Revoking", "claim", "failed", "Error")
+    for worker in workers:
+        lines = worker.log.read_text(errors="replace").splitlines()
+        print(f"--- {worker.log.name}:\n" + "\n".join(ln[:300] for ln in lines if any(m in ln for m in moves)))
 
 
 async def _read_all(bootstrap: str, topic: str) -> list[dict[str, Any]]:
@@ -280,9 +294,9 @@ async def _read_all(bootstrap: str, topic: str) -> list[dict[str, Any]]:
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         found: list[dict[str, Any]] = []
-        while any(await consumer.position(tp) < ends[tp] for tp in tps):
+        while any([await consumer.position(tp) < ends[tp] for tp in tps]):
             for records in (await consumer.getmany(timeout_ms=1000)).values():
-                found += [json.loads(r.value) for r in records if r.value]
+                found += [{**json.loads(r.value), "_at": (r.partition, r.offset)} for r in records if r.value]
         return [e for e in found if e.get("record_type") == "alert_event"]
     finally:
         await consumer.stop()
@@ -350,6 +364,7 @@ def test_a_worker_cut_off_from_the_brokers_is_fenced_and_rejoins(
           f"{net.connections} proxied connections; steps notified twice {repeats or 'none'}")  # fmt: skip
     assert set(during) == set(cameras), f"the other worker notified both cameras' later alerts during the cut: {during}"
     once = list({e["event_id"]: e for e in notified_all}.values())
+    _print_differences(site, [e for _, ref in cameras.values() for e in ref], once, workers)
     assert content(once) == content([e for _, ref in cameras.values() for e in ref]), "none lost, none other"
     assert not repeats, f"notified twice: {repeats}"
 
