@@ -14,7 +14,8 @@ are only comparable within one run on a shared machine.
 combined with the person-vehicle-bike model) beside the recommended camera, in one run.
 
 `--set motion`: the recommended camera with weak person boxes (0.05-0.1) kept where something moved
-(`candidates`), and with YOLO11n people as another member in the crops.
+(`candidates`), with YOLO11n people as another member in the crops, and with lost tracks coasting
+(`tracker.coast_s`).
 """
 
 from __future__ import annotations
@@ -213,7 +214,20 @@ def motion_ways() -> list[Method]:
         yolo(0.1),
         yolo(0.25),
         far_field_way("recommended since run 6 (far_field())"),
+        coasting(0.4),
+        coasting(1.0),
     ]
+
+
+def coasting(seconds: float) -> Method:
+    """Issue 18: the recommended far-field camera with confirmed tracks lost up to `seconds` still output at
+    their Kalman-predicted box (`tracker.coast_s`)."""
+    section = far_field()
+    tracker = section.tracker.model_copy(update={"coast_s": seconds})
+    far = far_field_way(f"recommended (far_field()), lost tracks coast {seconds} s")
+    return replace(
+        far, camera=far.camera.model_copy(update={"detector": section.model_copy(update={"tracker": tracker})})
+    )
 
 
 def main() -> None:

@@ -189,6 +189,13 @@ class TrackerConfig(StrictModel):
         default=3.0, gt=0.0, le=60.0, description="How long a lost track may be re-found (occlusion behind a car)"
     )
     fuse_score: bool = Field(default=True, description="Fuse detection score into the matching cost")
+    coast_s: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=10.0,
+        description="Also output a confirmed track lost for up to this long, at its Kalman-predicted box and half "
+        "its last score (a far walker missed for a frame or two stays tracked; ByteTrack often re-finds it); 0: off",
+    )
 
 
 class ContinuityConfig(StrictModel):

@@ -11,6 +11,7 @@ drops weak person boxes where nothing moved (`candidates`) and filters the track
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -115,10 +116,12 @@ class PeoplePass:
             return found
         return motion_agreeing(found, self._moving, self.candidate_config)
 
-    def confirm(self, objects: list[TrackedObject]) -> list[TrackedObject]:
-        """Tracked objects of this look with unconfirmed person candidates held back."""
+    def confirm(self, objects: list[TrackedObject], coasting: Collection[int] = ()) -> list[TrackedObject]:
+        """Tracked objects of this look with unconfirmed person candidates held back. The next crops go around
+        the people tracks, not those `coasting` at a predicted box (`tracker.coast_s`): following those cut the
+        far-field camera's recall on the VIRAT plaza from 0.32 to 0.25 (`bench.far_field_ways --set motion`)."""
         kept = self.confirmation.filter(objects) if self.confirmation is not None else objects
-        self._live = [o.box for o in kept if o.cls is ObjectClass.PERSON]
+        self._live = [o.box for o in kept if o.cls is ObjectClass.PERSON and o.track_id not in coasting]
         return kept
 
     def __getstate__(self) -> dict[str, Any]:

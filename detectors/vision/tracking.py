@@ -74,6 +74,8 @@ class CameraTracker:
         )
         self._tracker = BYTETracker(args)
         self._last_id = 0
+        self._coast_frames = round(config.coast_s * fps)
+        self.coasting: frozenset[int] = frozenset()  # ids of the last update's coasting tracks
 
     def _update_with_own_ids(self, boxes: _BoxArray) -> np.ndarray:
         from ultralytics.trackers.basetrack import BaseTrack
@@ -88,9 +90,13 @@ class CameraTracker:
         data = np.array(
             [[*d.box.as_list(), d.confidence, COCO_IDS[d.cls]] for d in detections], dtype=np.float32
         ).reshape(-1, 6)
-        tracks = self._update_with_own_ids(_BoxArray(data))
+        tracks = np.asarray(self._update_with_own_ids(_BoxArray(data))).reshape(-1, 8)
+        # a tracker pickled before `coast_s` has no `_coast_frames`
+        coasting = self._coasting() if getattr(self, "_coast_frames", 0) > 0 else np.zeros((0, 8), np.float32)
+        self.coasting = frozenset(int(i) for i in coasting[:, 4])
+        tracks = np.concatenate([tracks, coasting])
         objects = []
-        for x1, y1, x2, y2, track_id, score, class_id, _idx in np.asarray(tracks).reshape(-1, 8).tolist():
+        for x1, y1, x2, y2, track_id, score, class_id, _idx in tracks.tolist():
             object_class = CLASS_BY_COCO_ID.get(int(class_id))
             if object_class is None or x2 <= x1 or y2 <= y1:
                 continue
@@ -103,3 +109,15 @@ class CameraTracker:
                 )
             )
         return objects
+
+    def _coasting(self) -> np.ndarray:
+        """Confirmed tracks lost for at most `coast_s`, as ByteTrack's output rows, at the box its Kalman filter
+        predicted in this update and half their last score: a far walker missed for a frame or two stays in the
+        output while ByteTrack keeps looking for them (DeepStream's shadow tracking)."""
+        frame = self._tracker.frame_id
+        rows = [
+            [*track.xyxy.tolist(), track.track_id, track.score * 0.5, track.cls, -1]
+            for track in self._tracker.lost_stracks
+            if track.is_activated and 0 < frame - track.end_frame <= self._coast_frames
+        ]
+        return np.asarray(rows, dtype=np.float32).reshape(-1, 8)

@@ -242,7 +242,7 @@ class DetectStage:
                 camera.last_objects = item.tracker.update(found)
                 camera.version = next(self._versions)
                 if item.people is not None:  # the camera's low-score candidates, held back until confirmed
-                    camera.last_objects = item.people.confirm(camera.last_objects)
+                    camera.last_objects = item.people.confirm(camera.last_objects, item.tracker.coasting)
                 if camera.rate is not None:
                     camera.rate.looked(item.header.ts, camera.last_objects, item.moved)
                 objects = camera.last_objects
