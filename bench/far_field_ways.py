@@ -222,9 +222,9 @@ def motion_ways() -> list[Method]:
 def coasting(seconds: float) -> Method:
     """Issue 18: the recommended far-field camera with confirmed tracks lost up to `seconds` still output at
     their Kalman-predicted box (`tracker.coast_s`)."""
-    section = far_field()
-    tracker = section.tracker.model_copy(update={"coast_s": seconds})
     far = far_field_way(f"recommended (far_field()), lost tracks coast {seconds} s")
+    section = far.camera.detector
+    tracker = section.tracker.model_copy(update={"coast_s": seconds})
     return replace(
         far, camera=far.camera.model_copy(update={"detector": section.model_copy(update={"tracker": tracker})})
     )
