@@ -6,7 +6,7 @@ buffer and matching, crop count and size, the model's input size, and person con
 counted. Prints the eval-tracks table, cost included (CPU ms per frame, cameras at 5 fps per 2 cores); timings
 are only comparable within one run on a shared machine.
 
-    .venv/bin/python -m bench.far_field_ways [--set pvb|adas|rate|motion] [--match REGEX] [--fps 5]
+    .venv/bin/python -m bench.far_field_ways [--set pvb|adas|rate|motion] [--match REGEX] [--fps 5] [--min-iou 0.5 ...]
 
 `--set rate`: the adaptive detection rate off and on, for the site's default camera and the far-field one.
 
@@ -40,13 +40,14 @@ from detectors.types import ObjectClass
 from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
 from detectors.vision.detection_rate import DetectionRateConfig
+from detectors.vision.ground_truth import MIN_IOU
 from detectors.vision.model import load_detector
 from detectors.vision.motion_candidates import CandidateConfig
 from detectors.vision.people_pass import CameraDetectorConfig
 from detectors.vision.slicing import SlicingConfig
 from streams.cli.eval_tracks import CLIP, LOW_SCORE_TRACKER, OBJECTS, far_field, far_field_model
 from streams.config import CameraConfig
-from streams.evaluation.ground_truth_eval import Method, load_clip, report, run_method
+from streams.evaluation.ground_truth_eval import Method, load_clip, report, rescore, run_method
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("YOLO_OFFLINE", "1")
@@ -237,6 +238,12 @@ def main() -> None:
     )
     parser.add_argument("--match", default="", help="Run only the variants whose name this regular expression finds")
     parser.add_argument("--fps", type=float, default=5.0, help="Rate the clip is sampled at (the camera's)")
+    parser.add_argument(
+        "--min-iou",
+        type=float,
+        action="append",
+        help="IoU from which a box matches a true person (0.5); repeat for a table each from the same run",
+    )
     args = parser.parse_args()
     clip = load_clip(ROOT / CLIP, ROOT / OBJECTS, args.fps)
     ways = {"adas": adas_ways, "rate": rate_ways, "pvb": variants, "motion": motion_ways}[args.ways]()
@@ -247,7 +254,8 @@ def main() -> None:
         detector.detect(clip.frames[0][1])  # warm up: compilation is not per-frame cost
         results.append(run_method(detector, method, clip))
         print(f"done: {method.name}", flush=True)
-    print(report(results))
+    for min_iou in args.min_iou or [MIN_IOU]:
+        print(report([rescore(r, clip, min_iou) for r in results]))
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ class PersonTrack:
 
     person_id: int
     frames: int  # frames the person is in view (of those scored)
-    covered: int  # of them, frames one of our tracks matches the person at IoU >= 0.5
+    covered: int  # of them, frames one of our tracks matches the person (IoU >= MIN_IOU unless told)
     main_track: int  # frames the person's most frequent track matches them
     switches: int  # times the matching track id changed (motmetrics' SWITCH events)
     seconds: float

@@ -26,11 +26,12 @@ from detectors.vision.backend import ModelLoadError
 from detectors.vision.confirmation import ConfirmConfig
 from detectors.vision.crops import CropConfig
 from detectors.vision.detection_rate import DetectionRateConfig
+from detectors.vision.ground_truth import MIN_IOU
 from detectors.vision.model import load_detector
 from detectors.vision.motion_candidates import CandidateConfig
 from detectors.vision.people_pass import CameraDetectorConfig
 from streams.config import CameraConfig, ConfigError, load_config
-from streams.evaluation.ground_truth_eval import Method, load_clip, report, run_method
+from streams.evaluation.ground_truth_eval import Method, load_clip, report, rescore, run_method
 from streams.evaluation.virat import ViratFormatError
 from streams.ingest import SourceError
 
@@ -125,8 +126,24 @@ def builtin_methods(pvb_path: Path | None = None, adas_path: Path | None = None)
 )
 @click.option("--fps", type=float, default=5.0, show_default=True, help="Rate the clip is sampled at (the camera's).")
 @click.option("--builtin/--no-builtin", default=True, show_default=True, help="Also score the built-in ways.")
+@click.option(
+    "--min-iou",
+    "min_ious",
+    type=click.FloatRange(0.05, 0.95),
+    multiple=True,
+    default=(MIN_IOU,),
+    show_default=True,
+    help="IoU from which a box matches a true person; repeat for one table each from the same run (0.3 shows "
+    "what is lost to where the dataset drew its boxes rather than to missed people).",
+)
 def evaluate_tracks(
-    clip: Path, objects: Path, config_path: Path | None, camera_id: str | None, fps: float, builtin: bool
+    clip: Path,
+    objects: Path,
+    config_path: Path | None,
+    camera_id: str | None,
+    fps: float,
+    builtin: bool,
+    min_ious: tuple[float, ...],
 ) -> None:
     """Per-frame recall/precision by person size, track coverage, ID switches and IDF1 on a ground-truth clip."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
@@ -158,4 +175,5 @@ def evaluate_tracks(
             raise click.ClickException(str(exc)) from None
         detector.detect(data.frames[0][1])  # warm up: compilation is not per-frame cost
         results.append(run_method(detector, method, data))
-    click.echo(report(results))
+    for min_iou in min_ious:
+        click.echo(report([rescore(r, data, min_iou) for r in results]))
