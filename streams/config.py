@@ -31,6 +31,7 @@ from detectors.config import (
 )
 from detectors.devices.config import DeviceHealthConfig
 from detectors.vision.detection_rate import DetectionRateConfig
+from detectors.vision.object_filters import ObjectFilter
 from detectors.vision.people_pass import CameraDetectorConfig
 from detectors.vision.pose import PoseConfig
 from detectors.vision.slicing import SlicingConfig
@@ -175,6 +176,11 @@ class CameraConfig(StrictModel):
     )
     zones: tuple[ZoneConfig, ...] = Field(
         default=(), description="Named areas; an alert takes the name (and the hours) of the zone the person stands in"
+    )
+    filters: tuple[ObjectFilter, ...] = Field(
+        default=(),
+        description="Detections dropped before tracking (as Frigate's object masks): where the site's fixtures stand "
+        "(a lamp post a low-threshold people model boxes as a person), and score or height limits per class",
     )
     slicing: SlicingConfig | None = Field(
         default=None,

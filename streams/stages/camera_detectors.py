@@ -11,12 +11,14 @@ import logging
 from collections.abc import Callable
 
 from detectors.config import CombinedModelConfig, ModelConfig, MotionConfig, TrackerConfig
-from detectors.types import ObjectClass
+from detectors.types import Detection, ObjectClass
 from detectors.vision.backend import Detector
 from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.model import load_detector
+from detectors.vision.object_filters import filter_detections
 from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
 from streams.config import SiteConfig
+from streams.records import FrameHeader
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ class CameraDetectors:
         self.config = config
         self.default = default
         self._by_model: dict[ModelConfig, Detector] = {config.detector.model: default}
+        self._filters = {camera.id: camera.filters for camera in config.cameras if camera.filters}
         for camera in config.cameras:
             model = camera.detector.model if camera.detector is not None else None
             if model is not None and model not in self._by_model:
@@ -43,6 +46,15 @@ class CameraDetectors:
                     floor,
                     candidates.motion_min_score,
                 )
+
+    def filtered(self, header: FrameHeader, size: tuple[int, int] | None, found: list[Detection]) -> list[Detection]:
+        """A look's detections (frame pixels; `size` the decoded frame's, else the header's) without those the
+        camera's object filters reject (`cameras[].filters`)."""
+        filters = self._filters.get(header.camera_id)
+        if not filters:
+            return found
+        width, height = size or (header.width, header.height)
+        return filter_detections(found, filters, width, height)
 
     def section(self, camera_id: str) -> CameraDetectorConfig | None:
         camera = self.config.camera(camera_id)

@@ -238,7 +238,7 @@ class DetectStage:
                     found = full_size(merge_looks(item.offsets, parts_found, item.slicing), item.reduction)
                     if item.people is not None:  # weak person boxes kept only where something moved
                         found = item.people.candidates(found)
-                camera.last_detections = found
+                camera.last_detections = found = self.detectors.filtered(item.header, item.size, found)
                 camera.last_objects = item.tracker.update(found)
                 camera.version = next(self._versions)
                 if item.people is not None:  # the camera's low-score candidates, held back until confirmed

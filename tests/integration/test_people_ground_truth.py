@@ -13,16 +13,29 @@ loses these people, invents them, breaks their tracks, or stops the detect stage
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from detectors.vision.model import load_detector
+from detectors.vision.object_filters import ObjectFilter
 from streams.cli.eval_tracks import CLIP, OBJECTS, builtin_methods
-from streams.evaluation.ground_truth_eval import Clip, MethodResult, load_clip, run_method
+from streams.evaluation.ground_truth_eval import Clip, MethodResult, load_clip, rescore, run_method
 from tests.integration.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[2]
+# What a site would mask on this camera (docs/detection.md, "Object filters"): where the far-field camera's low
+# thresholds confirm fixtures as people. Foot points, fractions of the frame.
+FIXTURES = (
+    ObjectFilter(
+        mask=(
+            ((0.05, 0.55), (0.11, 0.55), (0.11, 0.65), (0.05, 0.65)),  # the lamp post on the stairs
+            ((0.12, 0.41), (0.20, 0.41), (0.20, 0.48), (0.12, 0.48)),  # the planted bed under the walkway
+            ((0.70, 0.95), (0.90, 0.95), (0.90, 1.00), (0.70, 1.00)),  # the umbrella table at the bottom edge
+        )
+    ),
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +50,9 @@ def results(clip: Clip) -> dict[str, MethodResult]:
         models / "person-vehicle-bike-detection-2003" / "FP16-INT8",
         models / "pedestrian-detection-adas-0002" / "FP16-INT8",
     )
-    chosen = {"yolo": methods[0], "recommended": methods[-1]}
+    recommended = methods[-1]
+    masked = replace(recommended, camera=recommended.camera.model_copy(update={"filters": FIXTURES}))
+    chosen = {"yolo": methods[0], "recommended": recommended, "masked": masked}
     return {name: run_method(load_detector(m.model), m, clip) for name, m in chosen.items()}
 
 
@@ -63,3 +78,28 @@ def test_recommended_way_covers_walkers_with_few_switches(results: dict[str, Met
     assert sum(p.switches for p in walkers) <= 2, walkers  # measured none; the pvb camera had 6
     assert score.idf1 >= 0.33, score.idf1  # 0.37 measured
     assert results["yolo"].track_score.idf1 < 0.1
+
+
+def test_matched_more_loosely_the_same_run_covers_most_walkers(results: dict[str, MethodResult], clip: Clip) -> None:
+    """At IoU 0.3 the boxes the dataset drew elsewhere than the model (interpolated, drawn to the ground behind
+    furniture) count: measured 0.36 at precision 0.94 and walkers 0, 1, 2 covered 84 %, 77 %, 95 %. Also bounds
+    the false person boxes of every size (114 measured at IoU 0.5: a lamp post, an umbrella and bushes the low
+    thresholds confirm, outside the 40-90 px band the precision target is about)."""
+    best = results["recommended"]
+    assert best.tracks.total.false <= 130, best.tracks.total
+    loose = rescore(best, clip, 0.3)
+    band = loose.tracks.bins["40-90 px"]
+    assert band.recall is not None and band.recall >= 0.33, band
+    assert band.precision is not None and band.precision >= 0.9, band
+    assert sum(p.coverage >= 0.7 for p in loose.track_score.walkers()) >= 3, loose.track_score.walkers()
+
+
+def test_masking_the_fixtures_drops_their_false_people_and_keeps_the_true_ones(
+    results: dict[str, MethodResult],
+) -> None:
+    """Measured: false person boxes of every size 114 -> 64, the same 127 people found; some of the 64 are person 6
+    still standing behind the planter after the dataset stops boxing them (frame 321), whom the crops the
+    fixtures no longer take now find."""
+    best, masked = results["recommended"], results["masked"]
+    assert masked.tracks.total.false <= best.tracks.total.false - 30, (masked.tracks.total, best.tracks.total)
+    assert masked.tracks.total.found >= best.tracks.total.found - 3, (masked.tracks.total, best.tracks.total)
