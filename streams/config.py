@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from alerts.config import AlertsConfig, delivery_claim_ttl_s
 from detectors.base import StrictModel
 from detectors.behaviour.risk import RiskConfig, ScheduleWindow
-from detectors.behaviour.zones import validate_polygon
+from detectors.behaviour.zones import Masks, validate_polygon
 from detectors.config import (
     CasingConfig,
     ContinuityConfig,
@@ -174,8 +174,14 @@ class CameraConfig(StrictModel):
     schedules: tuple[ScheduleWindow, ...] | None = Field(
         default=None, description="Hours that add risk points on this camera; unset: the site's risk.schedules"
     )
+
     zones: tuple[ZoneConfig, ...] = Field(
         default=(), description="Named areas; an alert takes the name (and the hours) of the zone the person stands in"
+    )
+    motion_mask: Masks = Field(
+        default=(),
+        description="Polygons (corners as fractions of width, height) where change is not motion: the timestamp "
+        "overlay, trees in the wind, a road beyond the fence; for the motion gate and a far-field camera's crops",
     )
     filters: tuple[ObjectFilter, ...] = Field(
         default=(),

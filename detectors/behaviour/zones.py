@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 Point = tuple[float, float]
+Polygons = tuple[tuple[Point, ...], ...]  # several polygons (masks)
 
 
 def validate_polygon(points: Sequence[Point]) -> tuple[Point, ...]:
@@ -15,6 +19,13 @@ def validate_polygon(points: Sequence[Point]) -> tuple[Point, ...]:
         if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
             raise ValueError(f"point ({x}, {y}) is outside the image: use fractions of width and height (0..1)")
     return tuple((float(x), float(y)) for x, y in points)
+
+
+def validate_polygons(polygons: Polygons) -> Polygons:
+    return tuple(validate_polygon(points) for points in polygons)
+
+
+Masks = Annotated[Polygons, AfterValidator(validate_polygons)]  # a config field of polygons, each checked
 
 
 def contains(polygon: Sequence[Point], point: Point) -> bool:

@@ -14,7 +14,9 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from detectors.behaviour.zones import Polygons
 from detectors.geometry import Box
+from detectors.vision.motion_mask import unmasked
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +44,12 @@ def grey(image: np.ndarray, width: int = 640) -> np.ndarray:
     return cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (5, 5), 0)
 
 
-def moving_boxes(before: np.ndarray, after: np.ndarray, frame_width: int, config: CropConfig) -> list[Box]:
-    """Boxes (frame pixels) of the blobs that changed between two `grey` frames."""
-    changed = cv2.dilate(
-        (cv2.absdiff(before, after) > config.pixel_threshold).astype(np.uint8), np.ones((5, 5), np.uint8)
-    )
+def moving_boxes(
+    before: np.ndarray, after: np.ndarray, frame_width: int, config: CropConfig, mask: Polygons = ()
+) -> list[Box]:
+    """Boxes (frame pixels) of the blobs that changed between two `grey` frames, outside the motion `mask`."""
+    changed = unmasked((cv2.absdiff(before, after) > config.pixel_threshold).astype(np.uint8), mask)
+    changed = cv2.dilate(changed, np.ones((5, 5), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(changed, connectivity=8)
     scale = frame_width / before.shape[1]
     boxes = []

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from detectors.behaviour.zones import Polygons
 from detectors.config import MotionConfig
+from detectors.vision.motion_mask import unmasked
 
 Region = tuple[int, int, int, int]  # x1, y1, x2, y2 in the image's pixels
 _SPECKS = np.ones((3, 3), np.uint8)
@@ -42,15 +44,16 @@ class GateDecision:
 class MotionGate:
     """Per camera; picklable, so it is part of the detect stage's checkpointed state."""
 
-    def __init__(self, config: MotionConfig) -> None:
+    def __init__(self, config: MotionConfig, mask: Polygons = ()) -> None:
         self.config = config
+        self.mask = mask  # the camera's motion mask: changes there are not motion (`cameras[].motion_mask`)
         self._reference: np.ndarray | None = None
         self._last_run_ts = float("-inf")
         self._recent: deque[tuple[float, bool]] = deque(maxlen=_RECENT)  # (ts, moved) of the latest decisions
 
     def __setstate__(self, saved: dict[str, object]) -> None:
-        """A checkpoint from before the decisions were kept restores with none."""
-        self.__dict__.update({"_recent": deque(maxlen=_RECENT), **saved})
+        """A checkpoint from before the decisions (or the mask) were kept restores with none."""
+        self.__dict__.update({"_recent": deque(maxlen=_RECENT), "mask": (), **saved})
 
     def needs_model(self, image: np.ndarray, ts: float) -> bool:
         """Whether the model must look at this frame (the whole of it)."""
@@ -92,7 +95,7 @@ class MotionGate:
         if due or self._reference is None or small.shape != self._reference.shape:
             self._reference = small
             return GateDecision(True)
-        changed = cv2.absdiff(small, self._reference) > self.config.pixel_threshold
+        changed = unmasked(cv2.absdiff(small, self._reference) > self.config.pixel_threshold, self.mask)
         if np.count_nonzero(changed) / changed.size < self.config.area_ratio:
             return GateDecision(False)
         self._reference = small

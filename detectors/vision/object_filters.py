@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from detectors.base import StrictModel
-from detectors.behaviour.zones import Point, contains, validate_polygon
+from detectors.behaviour.zones import Masks, contains
 from detectors.types import Detection, ObjectClass
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class ObjectFilter(StrictModel):
     classes: tuple[ObjectClass, ...] = Field(
         default=(ObjectClass.PERSON,), min_length=1, description="The classes this filter applies to"
     )
-    mask: tuple[tuple[Point, ...], ...] = Field(
+    mask: Masks = Field(
         default=(),
         description="Polygons (corners as fractions of frame width, height) where nothing of these classes "
         "stands: a detection whose foot point is inside one is dropped (a lamp post, a bush, a poster)",
@@ -39,11 +39,6 @@ class ObjectFilter(StrictModel):
         default=0.0, ge=0.0, le=1.0, description="Shortest box, as a fraction of the frame height"
     )
     max_height: float = Field(default=1.0, gt=0.0, le=1.0, description="Tallest box, as a fraction of the frame height")
-
-    @field_validator("mask")
-    @classmethod
-    def _polygons(cls, polygons: tuple[tuple[Point, ...], ...]) -> tuple[tuple[Point, ...], ...]:
-        return tuple(validate_polygon(points) for points in polygons)
 
     @model_validator(mode="after")
     def _height_range(self) -> ObjectFilter:

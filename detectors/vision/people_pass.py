@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from detectors.base import StrictModel
+from detectors.behaviour.zones import Polygons
 from detectors.config import ModelConfig, MotionConfig, TrackerConfig
 from detectors.geometry import Box
 from detectors.types import Detection, ObjectClass, TrackedObject
@@ -85,8 +86,9 @@ class PeoplePass:
     """One camera stream's crops and confirmation. `input_size` is the model's (height, width): a crop is that
     divided by the zoom, so the model enlarges it by the zoom."""
 
-    def __init__(self, config: CameraDetectorConfig, input_size: tuple[int, int]) -> None:
+    def __init__(self, config: CameraDetectorConfig, input_size: tuple[int, int], motion_mask: Polygons = ()) -> None:
         self.crop_config = config.crops
+        self.motion_mask = motion_mask  # the camera's `motion.mask`: no crops or weak candidates from changes there
         self.candidate_config = config.candidates
         self.confirmation = CandidateConfirmation(config.confirm) if config.confirm is not None else None
         self.input_size = input_size
@@ -103,7 +105,7 @@ class PeoplePass:
         interest = track_interest(self._live, config.track_margin)
         self._moving = []
         if self._previous is not None and self._previous.shape == now.shape:
-            self._moving = moving_boxes(self._previous, now, image.shape[1], config)
+            self._moving = moving_boxes(self._previous, now, image.shape[1], config, self.motion_mask)
             interest += self._moving
         self._previous = now
         size = (round(self.input_size[1] / config.zoom), round(self.input_size[0] / config.zoom))
@@ -130,8 +132,8 @@ class PeoplePass:
         return {**self.__dict__, "_previous": None, "_moving": []}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Checkpoints written before `candidates` existed restore without it."""
-        self.__dict__.update({"candidate_config": None, "_moving": [], **state})
+        """Checkpoints written before `candidates` or the motion mask existed restore without them."""
+        self.__dict__.update({"candidate_config": None, "motion_mask": (), "_moving": [], **state})
 
 
 def merge_looks(offsets: list[Offset], found: list[list[Detection]], slicing: SlicingConfig | None) -> list[Detection]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from detectors.behaviour.zones import Polygons
 from detectors.config import CombinedModelConfig, ModelConfig, MotionConfig, TrackerConfig
 from detectors.types import Detection, ObjectClass
 from detectors.vision.backend import Detector
 from detectors.vision.detection_rate import DetectionRateConfig
 from detectors.vision.model import load_detector
+from detectors.vision.motion import MotionGate
 from detectors.vision.object_filters import filter_detections
 from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
 from streams.config import SiteConfig
@@ -56,6 +58,16 @@ class CameraDetectors:
         width, height = size or (header.width, header.height)
         return filter_detections(found, filters, width, height)
 
+    def gate(self, camera_id: str) -> MotionGate | None:
+        """A new stream's motion gate (with the camera's motion mask), or None when its gate is off."""
+        motion = self.motion(camera_id)
+        return MotionGate(motion, self.motion_mask(camera_id)) if motion.enabled else None
+
+    def motion_mask(self, camera_id: str) -> Polygons:
+        """Where change on this camera is not motion (`cameras[].motion_mask`), for its gate and its crops."""
+        camera = self.config.camera(camera_id)
+        return camera.motion_mask if camera is not None else ()
+
     def section(self, camera_id: str) -> CameraDetectorConfig | None:
         camera = self.config.camera(camera_id)
         return camera.detector if camera is not None else None
@@ -91,7 +103,7 @@ class CameraDetectors:
             return None
         detector = self.detector(camera_id)
         input_size = getattr(detector, "input_size", (detector.input_side, detector.input_side))
-        return PeoplePass(section, input_size)
+        return PeoplePass(section, input_size, self.motion_mask(camera_id))
 
 
 def person_confidence(model: ModelConfig) -> float:

@@ -120,8 +120,7 @@ class DetectStage:
                 continue
             if camera.tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
                 camera.tracker = CameraTracker(self.detectors.tracker(header.camera_id), header.fps)
-                motion = self.detectors.motion(header.camera_id)
-                camera.gate = MotionGate(motion) if motion.enabled else None
+                camera.gate = self.detectors.gate(header.camera_id)
                 camera.people = self.detectors.people_pass(header.camera_id)
                 rate = self.detectors.rate(header.camera_id)
                 camera.rate = DetectionRate(rate) if rate.enabled else None
