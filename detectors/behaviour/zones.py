@@ -22,6 +22,7 @@ def validate_polygon(points: Sequence[Point]) -> tuple[Point, ...]:
 
 
 def validate_polygons(polygons: Polygons) -> Polygons:
+    """Each polygon of a mask checked as `validate_polygon` checks one."""
     return tuple(validate_polygon(points) for points in polygons)
 
 
