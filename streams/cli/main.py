@@ -15,6 +15,7 @@ from streams.cli.deadletters import deadletters_group
 from streams.cli.demo import demo
 from streams.cli.eval_tracks import evaluate_tracks
 from streams.cli.evaluation import evaluate, evaluate_people, scenarios
+from streams.cli.fixtures import find_fixtures
 from streams.cli.kafka import kafka_group
 from streams.cli.replay import import_group, replay, replay_tracks
 from streams.cli.serve import serve
@@ -65,6 +66,7 @@ for command in (
     evaluate,
     evaluate_people,
     evaluate_tracks,
+    find_fixtures,
     scenarios,
     replay_access,
     watchlist_group,
