@@ -88,8 +88,8 @@ def main() -> None:
                 pairs = best_overlaps(detector, image, box, args.zoom)
                 best[person][name].append(max((iou for iou, s in pairs if s >= args.score), default=0.0))
                 sure = max([sure] + [iou for iou, s in pairs if s >= SURE])
-            union = max(values[-1] for values in best[person].values())
-            elsewhere[person] += union < 0.5 and 0.3 <= sure
+            found = max(values[-1] for values in best[person].values())
+            elsewhere[person] += found < 0.5 and 0.3 <= sure < 0.5
     names = list(detectors)
     print(
         f"{CLIP.name}: {len(clip.frames)} frames at {clip.fps:.1f} fps; crops centred on each true box, zoom "
@@ -101,7 +101,7 @@ def main() -> None:
         + " | any model | any model at IoU >= 0.3 | seen, drawn elsewhere |"
     )
     print("| --- " * (len(names) + 7) + "|")
-    totals = defaultdict(float)
+    totals: dict[str, float] = defaultdict(float)
     for person in sorted(best):
         per_model = best[person]
         frames = len(per_model[names[0]])

@@ -225,10 +225,18 @@ def coasting(seconds: float) -> Method:
     their Kalman-predicted box (`tracker.coast_s`)."""
     far = far_field_way(f"recommended (far_field()), lost tracks coast {seconds} s")
     section = far.camera.detector
+    assert section is not None and section.tracker is not None  # far_field() sets both
     tracker = section.tracker.model_copy(update={"coast_s": seconds})
     return replace(
         far, camera=far.camera.model_copy(update={"detector": section.model_copy(update={"tracker": tracker})})
     )
+
+
+def iou(text: str) -> float:
+    value = float(text)
+    if not 0.05 <= value <= 0.95:
+        raise argparse.ArgumentTypeError(f"{value} is not an IoU between 0.05 and 0.95")
+    return value
 
 
 def main() -> None:
@@ -240,7 +248,7 @@ def main() -> None:
     parser.add_argument("--fps", type=float, default=5.0, help="Rate the clip is sampled at (the camera's)")
     parser.add_argument(
         "--min-iou",
-        type=float,
+        type=iou,
         action="append",
         help="IoU from which a box matches a true person (0.5); repeat for a table each from the same run",
     )

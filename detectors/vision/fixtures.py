@@ -59,16 +59,18 @@ class Fixture:
 class FixtureFinder:
     """One camera's person tracks, look by look; `fixtures()` says which stood still for `min_seconds`."""
 
-    fps: float
+    fps: float  # the camera's: the time a look stands for until the looks' own timestamps say
     min_seconds: float = 120.0
     max_shift: float = 0.25  # of the box height: farther than this from its median foot point, a track moved
     looks: int = 0
-    aspect: float = 16 / 9  # of the frames, width / height (from the first look)
+    aspect: float = 16 / 9  # of the frames, width / height (the latest look's)
     _tracks: dict[int, list[_Look]] = field(default_factory=lambda: defaultdict(list))
+    _span: tuple[float, float] | None = None  # first and last look's capture time
 
     def add(self, ts: float, objects: list[TrackedObject], width: int, height: int) -> None:
         self.looks += 1
         self.aspect = width / height
+        self._span = (ts, ts) if self._span is None else (self._span[0], ts)
         for obj in objects:
             if obj.cls is ObjectClass.PERSON:
                 x, y = obj.box.foot_point()
@@ -89,6 +91,13 @@ class FixtureFinder:
             else:
                 groups.append([track_id])
                 centres.append((foot, height))
+        for track_id in self._tracks:  # a fixture the model keeps losing also leaves tracks too short to judge
+            if len(self._tracks[track_id]) < 3:
+                foot, height = self._centre(track_id)
+                for number, (other, other_height) in enumerate(centres):
+                    if self._distance(foot, other) <= self.max_shift * max(height, other_height):
+                        groups[number].append(track_id)
+                        break
         found = [self._fixture(ids) for ids in groups]
         return sorted((f for f in found if f.seconds >= self.min_seconds), key=lambda f: -f.seconds)
 
@@ -111,7 +120,7 @@ class FixtureFinder:
         strongest = max(looks, key=lambda k: k.score)
         return Fixture(
             track_ids=tuple(sorted(track_ids)),
-            seconds=seen / self.fps,
+            seconds=seen * self._interval(),
             share=seen / self.looks if self.looks else 0.0,
             foot=(statistics.median(k.foot[0] for k in looks), statistics.median(k.foot[1] for k in looks)),
             height=statistics.median(k.height for k in looks),
@@ -120,6 +129,13 @@ class FixtureFinder:
             best_ts=strongest.ts,
             aspect=self.aspect,
         )
+
+    def _interval(self) -> float:
+        """Seconds between looks, from their capture times (a recording may hold fewer frames than the camera's
+        fps asks for)."""
+        if self._span is None or self.looks < 2:
+            return 1.0 / self.fps
+        return (self._span[1] - self._span[0]) / (self.looks - 1)
 
     def _distance(self, a: Point, b: Point) -> float:
         """Between two foot points in fractions of the frame, measured in frame heights (as box heights are)."""

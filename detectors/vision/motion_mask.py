@@ -37,5 +37,6 @@ def unmasked(changed: np.ndarray, polygons: Polygons) -> np.ndarray:
     """`changed` (a boolean or 0/1 image of changed pixels) with the masked pixels cleared."""
     if not polygons:
         return changed
-    keep = _counting(polygons, changed.shape[0], changed.shape[1])
-    return changed & keep if changed.dtype == bool else changed * keep.astype(changed.dtype)
+    frozen = tuple(tuple((float(x), float(y)) for x, y in polygon) for polygon in polygons)  # lists too: cache key
+    keep = _counting(frozen, changed.shape[0], changed.shape[1])
+    return changed & keep if changed.dtype == bool else changed * keep  # 0/1 x bool keeps the dtype

@@ -2,7 +2,7 @@
 
 Why: a fixed camera shows the same lamp post, bush or umbrella all day, and a model run at low thresholds to
 find far-field people boxes some of them as people; confirmed once, such a track stands beside the cars for
-hours and the loitering rule takes it for someone waiting there (on the VIRAT plaza the far-field camera keeps a
+hours and the loitering rule takes it for someone waiting there (on the VIRAT plaza the far-field camera tracks a
 lamp post as a person in 81 of 99 looks; docs/people-detection.md). The site knows where its fixtures are, as in
 Frigate's object masks: a detection of a filtered class whose foot point (bottom centre: where a person stands)
 lies in a mask polygon is dropped, as is one under the filter's score or outside its height range. Polygons and
@@ -21,6 +21,8 @@ from detectors.behaviour.zones import Masks, contains
 from detectors.types import Detection, ObjectClass
 
 logger = logging.getLogger(__name__)
+
+EDGE = 1.0 - 1e-6  # the last fraction inside the frame (and 1 - EDGE the first)
 
 
 class ObjectFilter(StrictModel):
@@ -56,7 +58,10 @@ class ObjectFilter(StrictModel):
         if not self.min_height <= share <= self.max_height:
             return "height"
         x, y = detection.box.foot_point()
-        if any(contains(polygon, (x / width, y / height)) for polygon in self.mask):
+        # a box the model clipped to the frame stands on its edge (y == height): just inside, so a mask drawn to
+        # the edge (as `find-fixtures` draws them) catches it
+        foot = (min(max(x / width, 1 - EDGE), EDGE), min(max(y / height, 1 - EDGE), EDGE))
+        if any(contains(polygon, foot) for polygon in self.mask):
             return "mask"
         return None
 

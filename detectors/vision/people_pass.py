@@ -88,7 +88,7 @@ class PeoplePass:
 
     def __init__(self, config: CameraDetectorConfig, input_size: tuple[int, int], motion_mask: Polygons = ()) -> None:
         self.crop_config = config.crops
-        self.motion_mask = motion_mask  # the camera's `motion.mask`: no crops or weak candidates from changes there
+        self.motion_mask = motion_mask  # `cameras[].motion_mask`: no crops or weak candidates from changes there
         self.candidate_config = config.candidates
         self.confirmation = CandidateConfirmation(config.confirm) if config.confirm is not None else None
         self.input_size = input_size

@@ -13,6 +13,7 @@ from detectors.vision.model import load_detector
 from streams.cli.common import config_option, load_site_config
 from streams.evaluation.fixture_scan import report, scan_recording, write_snapshots
 from streams.ingest import SourceError
+from streams.records import RecordError
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +47,12 @@ def find_fixtures(
     config = load_site_config(config_path)
     if config.camera(camera_id) is None:
         raise click.BadParameter(f"no camera {camera_id!r} in the config", param_hint="--camera")
+    camera = config.camera(camera_id)
     try:
         detector = load_detector(config.detector.model)
         scan = scan_recording(config, camera_id, recording, detector, min_seconds)
-    except (ModelLoadError, SourceError) as exc:
+        if snapshots is not None and camera is not None:
+            write_snapshots(scan, recording, camera.fps, snapshots)
+    except (ModelLoadError, SourceError, RecordError) as exc:
         raise click.ClickException(str(exc)) from None
-    if snapshots is not None:
-        write_snapshots(scan, snapshots)
     click.echo(report(camera_id, scan, snapshots))

@@ -12,7 +12,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detectors.types import ObjectClass, TrackFrame
 from detectors.vision.backend import Detector
 from detectors.vision.fixtures import Fixture, FixtureFinder
 from streams.config import SiteConfig
@@ -27,7 +26,7 @@ logger = logging.getLogger(__name__)
 class Scan:
     fixtures: list[Fixture]
     looks: int
-    snapshots: dict[int, np.ndarray]  # track id -> its strongest look, cut out with its box drawn
+    frame_width: int  # of the frames the detect stage saw: the fixtures' boxes are in their pixels
 
 
 def scan_recording(config: SiteConfig, camera_id: str, recording: Path, detector: Detector, min_seconds: float) -> Scan:
@@ -41,7 +40,7 @@ async def _scan(config: SiteConfig, camera_id: str, recording: Path, detector: D
         raise KeyError(camera_id)
     stage = DetectStage(config, detector, store=None)
     finder = FixtureFinder(camera.fps, min_seconds)
-    best: dict[int, tuple[float, np.ndarray]] = {}
+    frame_width = 0
     try:
         for seq, captured in enumerate(file_frames(str(recording), camera.fps, 0.0)):
             jpeg, width, height = encode_jpeg(captured.image, camera.jpeg_quality, camera.max_width)
@@ -56,42 +55,40 @@ async def _scan(config: SiteConfig, camera_id: str, recording: Path, detector: D
             )
             frame = await stage.process(header, jpeg)
             finder.add(frame.ts, frame.objects, frame.width, frame.height)
-            _keep_strongest(best, frame, captured.image)
+            frame_width = frame.width
     finally:
         stage.close()
-    return Scan(finder.fixtures(), finder.looks, {track: crop for track, (_, crop) in best.items()})
+    return Scan(finder.fixtures(), finder.looks, frame_width)
 
 
-def _keep_strongest(best: dict[int, tuple[float, np.ndarray]], frame: TrackFrame, image: np.ndarray) -> None:
-    """Each person track's strongest look so far, cut out of the full frame with twice its box around it."""
-    factor = image.shape[1] / frame.width
-    for obj in frame.objects:
-        if obj.cls is not ObjectClass.PERSON or obj.confidence <= best.get(obj.track_id, (-1.0, None))[0]:
-            continue
-        box = obj.box.scaled(factor) if factor != 1 else obj.box
-        margin = box.height
-        x1, y1 = max(0, int(box.x1 - margin)), max(0, int(box.y1 - margin))
-        x2, y2 = min(image.shape[1], int(box.x2 + margin)), min(image.shape[0], int(box.y2 + margin))
-        crop = image[y1:y2, x1:x2].copy()
-        corner, far = (int(box.x1) - x1, int(box.y1) - y1), (int(box.x2) - x1, int(box.y2) - y1)
-        cv2.rectangle(crop, corner, far, (0, 255, 0), 1)
-        best[obj.track_id] = (obj.confidence, crop)
-
-
-def write_snapshots(scan: Scan, directory: Path) -> list[Path]:
-    """fixture-N.jpg for each fixture: its strongest look, enlarged so a 50 px "person" can be judged."""
+def write_snapshots(scan: Scan, recording: Path, fps: float, directory: Path) -> list[Path]:
+    """fixture-N.jpg for each fixture: the frame of its strongest look read again from the recording (nothing is
+    held during the scan), cut out with a box height around the box, enlarged so a 50 px "person" can be judged."""
+    wanted = {round(f.best_ts, 6): (number, f) for number, f in enumerate(scan.fixtures, start=1)}
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for number, fixture in enumerate(scan.fixtures, start=1):
-        crops = [scan.snapshots[t] for t in fixture.track_ids if t in scan.snapshots]
-        if not crops:
-            continue
-        crop = max(crops, key=lambda c: c.size)
-        scale = max(1, round(240 / max(crop.shape[0], 1)))
-        path = directory / f"fixture-{number}.jpg"
-        cv2.imwrite(str(path), cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST))
-        written.append(path)
+    for captured in file_frames(str(recording), fps, 0.0):
+        hit = wanted.pop(round(captured.ts, 6), None)
+        if hit is not None:
+            number, fixture = hit
+            path = directory / f"fixture-{number}.jpg"
+            cv2.imwrite(str(path), _cut(captured.image, fixture, scan.frame_width))
+            written.append(path)
+        if not wanted:
+            break
     return written
+
+
+def _cut(image: np.ndarray, fixture: Fixture, frame_width: int) -> np.ndarray:
+    factor = image.shape[1] / frame_width if frame_width else 1.0
+    box = fixture.best.scaled(factor) if factor != 1 else fixture.best
+    margin = box.height
+    x1, y1 = max(0, int(box.x1 - margin)), max(0, int(box.y1 - margin))
+    x2, y2 = min(image.shape[1], int(box.x2 + margin)), min(image.shape[0], int(box.y2 + margin))
+    crop = image[y1:y2, x1:x2].copy()
+    cv2.rectangle(crop, (int(box.x1) - x1, int(box.y1) - y1), (int(box.x2) - x1, int(box.y2) - y1), (0, 255, 0), 1)
+    scale = max(1, round(240 / max(crop.shape[0], 1)))
+    return cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
 
 
 def report(camera_id: str, scan: Scan, snapshots: Path | None) -> str:
@@ -108,7 +105,8 @@ def report(camera_id: str, scan: Scan, snapshots: Path | None) -> str:
             f"{f.score:.2f} | {', '.join(map(str, f.track_ids))} |"
         )
     where = f"snapshots in {snapshots}" if snapshots else "run with --snapshots DIR to see each"
-    lines += ["", f"Review each ({where}) and keep the masks of fixtures only:", "", "cameras:", f"  - id: {camera_id}"]
+    lines += ["", f"Review each ({where}); add the masks of fixtures only to the camera's filters:", ""]
+    lines += ["cameras:", f"  - id: {camera_id}"]
     lines += ["    filters:", "      - classes: [person]", "        mask:"]
     for number, f in enumerate(scan.fixtures, start=1):
         corners = ", ".join(f"[{x}, {y}]" for x, y in f.mask())

@@ -63,6 +63,15 @@ class CameraDetectors:
         motion = self.motion(camera_id)
         return MotionGate(motion, self.motion_mask(camera_id)) if motion.enabled else None
 
+    def apply_masks(self, camera_id: str, gate: MotionGate | None, people: PeoplePass | None) -> None:
+        """A restored camera state takes the motion mask configured now: a checkpoint saved before the mask was
+        set (or changed) would otherwise keep the old one until the camera's stream restarts."""
+        mask = self.motion_mask(camera_id)
+        if gate is not None:
+            gate.mask = mask
+        if people is not None:
+            people.motion_mask = mask
+
     def motion_mask(self, camera_id: str) -> Polygons:
         """Where change on this camera is not motion (`cameras[].motion_mask`), for its gate and its crops."""
         camera = self.config.camera(camera_id)

@@ -327,8 +327,8 @@ class DetectStage:
 
     def restore_state(self, camera_id: str, state: object) -> None:
         if isinstance(state, _CameraTrack):
-            vars(state).setdefault("last_detections", [])  # saved before the field existed
-            vars(state).setdefault("people", None)
+            vars(state).update({"last_detections": [], "people": None, **vars(state)})  # saved before these existed
+            self.detectors.apply_masks(camera_id, state.gate, state.people)  # the config's, not the checkpoint's
             state.version = next(self._versions)  # this process's numbering: a saved number could recur
             self._cameras[camera_id] = state
         else:

@@ -52,3 +52,15 @@ def test_the_strongest_look_is_kept_for_the_snapshot_and_masks_stay_inside_the_f
     (fixture,) = run(frames).fixtures()
     assert fixture.best_ts == 42.0 and fixture.best.y2 == 715
     assert all(0.0 <= x <= 1.0 and 0.0 <= y <= 1.0 for x, y in fixture.mask())
+
+
+def test_seconds_come_from_the_looks_capture_times_and_short_pieces_join_their_place() -> None:
+    """A recording with fewer frames than the camera's fps (here 2 a second for an fps of 5) still counts its
+    seconds right; a fixture the model keeps losing leaves 2-look pieces, which join the still track there."""
+    finder = FixtureFinder(fps=5.0, min_seconds=100.0)
+    for look in range(300):  # 150 s at 2 looks a second
+        piece = 1 if look < 200 else 100 + look // 2  # then a new id every 2 looks
+        finder.add(look / 2, [person(piece, 640), person(50, 100 + 3 * look)], WIDTH, HEIGHT)
+    (fixture,) = finder.fixtures()
+    assert fixture.seconds == 150.0 and fixture.share == 1.0
+    assert fixture.track_ids[0] == 1 and len(fixture.track_ids) == 51  # the long track and its 50 pieces

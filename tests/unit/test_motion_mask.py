@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import pickle
+from typing import cast
 
 import numpy as np
 import pytest
 
 from detectors.config import MotionConfig
+from detectors.vision.backend import Detector
 from detectors.vision.crops import CropConfig, moving_boxes
 from detectors.vision.motion import MotionGate
 from detectors.vision.motion_mask import unmasked
 from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
 from streams.config import ConfigError, config_from_text
+from streams.stages.detect import DetectStage, _CameraTrack
 
 OSD = ((0.0, 0.0), (0.5, 0.0), (0.5, 0.2), (0.0, 0.2))  # a timestamp overlay across the top left
 
@@ -80,3 +83,25 @@ def test_a_mask_outside_the_frame_is_a_start_up_error() -> None:
         config_from_text("cameras:\n  - id: west\n    motion_mask: [[[0, 0], [1.5, 0], [1, 1]]]\n", "site.yaml")
     config = config_from_text("cameras:\n  - id: west\n    motion_mask: [[[0, 0], [0.5, 0], [0.5, 0.2]]]\n", "s.yaml")
     assert config.cameras[0].motion_mask == (((0.0, 0.0), (0.5, 0.0), (0.5, 0.2)),)
+
+
+def test_a_restored_camera_takes_the_mask_configured_now_not_the_checkpoints() -> None:
+    """A checkpoint saved before the mask was set (or with another one) must not keep the camera unmasked until
+    its stream restarts: the stage gives the restored gate and people pass the configured mask."""
+    config = config_from_text(
+        "cameras:\n  - id: west\n    motion_mask: [[[0, 0], [0.5, 0], [0.5, 0.2], [0, 0.2]]]\n", "site.yaml"
+    )
+    stage = DetectStage(config, cast(Detector, object()), store=None)
+    try:
+        saved = _CameraTrack(
+            "s-1",
+            None,
+            MotionGate(MotionConfig()),
+            people=PeoplePass(CameraDetectorConfig(crops=CropConfig()), (384, 672)),
+        )
+        stage.restore_state("west", pickle.loads(pickle.dumps(saved)))
+        restored = stage.export_state("west")
+        assert isinstance(restored, _CameraTrack) and restored.gate is not None and restored.people is not None
+        assert restored.gate.mask == config.cameras[0].motion_mask == restored.people.motion_mask
+    finally:
+        stage.close()

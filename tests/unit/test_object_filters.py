@@ -35,6 +35,8 @@ def detection(x: float, foot_y: float, height: float = 50.0, score: float = 0.5,
         ("taller than max_height", detection(500, 400, height=260), ObjectFilter(max_height=0.5), False),
         ("within the heights", detection(500, 400, height=100), ObjectFilter(min_height=0.1, max_height=0.5), True),
         ("no rule set", detection(100, 400), ObjectFilter(), True),
+        ("clipped to the bottom edge, in a mask drawn to it", detection(100, HEIGHT), MASKED, False),
+        ("clipped to the left edge, in a mask drawn to it", detection(0, 400), MASKED, False),
     ],
 )
 def test_a_detection_is_dropped_only_by_a_rule_for_its_class(
