@@ -88,7 +88,7 @@ def demo(ctx: click.Context, out_dir: Path, shared: Path, console: bool | None) 
             import_virat, objects_file=virat, fps=30.0, camera_id="virat-0503", start_time="0", width=1920, height=1080
         )
     virat_out = out_dir / "2-virat-alerts.jsonl"
-    ctx.invoke(replay_tracks, tracks=tracks, config_path=None, out=virat_out, snapshots=snapshots, progress=True)
+    ctx.invoke(replay_tracks, tracks=(tracks,), config_path=None, out=virat_out, snapshots=snapshots, progress=True)
 
     click.echo(
         "\n== 3/3 synthetic: a real person held beside a real parked car (composite of the shared clips), "
