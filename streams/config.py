@@ -174,7 +174,6 @@ class CameraConfig(StrictModel):
     schedules: tuple[ScheduleWindow, ...] | None = Field(
         default=None, description="Hours that add risk points on this camera; unset: the site's risk.schedules"
     )
-
     zones: tuple[ZoneConfig, ...] = Field(
         default=(), description="Named areas; an alert takes the name (and the hours) of the zone the person stands in"
     )

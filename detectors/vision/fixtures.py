@@ -82,48 +82,48 @@ class FixtureFinder:
         groups: list[list[int]] = []  # still track ids standing at one place
         centres: list[tuple[Point, float]] = []
         still = sorted((t for t in self._tracks if self._still(t)), key=lambda t: -len(self._tracks[t]))
-        for track_id in still:
-            foot, height = self._centre(track_id)
-            for number, (other, other_height) in enumerate(centres):
-                if self._distance(foot, other) <= self.max_shift * max(height, other_height):
-                    groups[number].append(track_id)
-                    break
-            else:
+        short = [t for t in self._tracks if len(self._tracks[t]) < 3]  # pieces of a fixture the model keeps losing
+        for track_id in still + short:
+            foot, height = _place(self._tracks[track_id])
+            number = self._nearest(foot, height, centres)
+            if number is not None:
+                groups[number].append(track_id)
+            elif len(self._tracks[track_id]) >= 3:  # a short piece only joins a place a still track marks
                 groups.append([track_id])
                 centres.append((foot, height))
-        for track_id in self._tracks:  # a fixture the model keeps losing also leaves tracks too short to judge
-            if len(self._tracks[track_id]) < 3:
-                foot, height = self._centre(track_id)
-                for number, (other, other_height) in enumerate(centres):
-                    if self._distance(foot, other) <= self.max_shift * max(height, other_height):
-                        groups[number].append(track_id)
-                        break
         found = [self._fixture(ids) for ids in groups]
         return sorted((f for f in found if f.seconds >= self.min_seconds), key=lambda f: -f.seconds)
+
+    def _nearest(self, foot: Point, height: float, centres: list[tuple[Point, float]]) -> int | None:
+        """The first place within `max_shift` (of the taller box) of this foot point, or None."""
+        return next(
+            (
+                n
+                for n, (at, tall) in enumerate(centres)
+                if self._distance(foot, at) <= self.max_shift * max(height, tall)
+            ),
+            None,
+        )
 
     def _still(self, track_id: int) -> bool:
         looks = self._tracks[track_id]
         if len(looks) < 3:
             return False
-        foot, height = self._centre(track_id)
+        foot, height = _place(looks)
         shifts = sorted(self._distance(look.foot, foot) for look in looks)
         return shifts[int(0.9 * (len(shifts) - 1))] <= self.max_shift * height  # box jitter: the 90th percentile
-
-    def _centre(self, track_id: int) -> tuple[Point, float]:
-        looks = self._tracks[track_id]
-        foot = (statistics.median(k.foot[0] for k in looks), statistics.median(k.foot[1] for k in looks))
-        return foot, statistics.median(k.height for k in looks)
 
     def _fixture(self, track_ids: list[int]) -> Fixture:
         looks = [look for t in track_ids for look in self._tracks[t]]
         seen = len({look.ts for look in looks})
         strongest = max(looks, key=lambda k: k.score)
+        foot, height = _place(looks)
         return Fixture(
             track_ids=tuple(sorted(track_ids)),
             seconds=seen * self._interval(),
             share=seen / self.looks if self.looks else 0.0,
-            foot=(statistics.median(k.foot[0] for k in looks), statistics.median(k.foot[1] for k in looks)),
-            height=statistics.median(k.height for k in looks),
+            foot=foot,
+            height=height,
             score=statistics.median(k.score for k in looks),
             best=strongest.box,
             best_ts=strongest.ts,
@@ -140,3 +140,9 @@ class FixtureFinder:
     def _distance(self, a: Point, b: Point) -> float:
         """Between two foot points in fractions of the frame, measured in frame heights (as box heights are)."""
         return math.hypot((a[0] - b[0]) * self.aspect, a[1] - b[1])
+
+
+def _place(looks: list[_Look]) -> tuple[Point, float]:
+    """The median foot point and box height of some looks: where they stand, and how tall they are."""
+    foot = (statistics.median(k.foot[0] for k in looks), statistics.median(k.foot[1] for k in looks))
+    return foot, statistics.median(k.height for k in looks)

@@ -45,13 +45,13 @@ def find_fixtures(
     """Places where the camera tracks a 'person' who never moves: masks for `cameras[].filters`."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
     config = load_site_config(config_path)
-    if config.camera(camera_id) is None:
-        raise click.BadParameter(f"no camera {camera_id!r} in the config", param_hint="--camera")
     camera = config.camera(camera_id)
+    if camera is None:
+        raise click.BadParameter(f"no camera {camera_id!r} in the config", param_hint="--camera")
     try:
         detector = load_detector(config.detector.model)
         scan = scan_recording(config, camera_id, recording, detector, min_seconds)
-        if snapshots is not None and camera is not None:
+        if snapshots is not None:
             write_snapshots(scan, recording, camera.fps, snapshots)
     except (ModelLoadError, SourceError, RecordError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -15,8 +15,9 @@ import numpy as np
 from detectors.vision.backend import Detector
 from detectors.vision.fixtures import Fixture, FixtureFinder
 from streams.config import SiteConfig
-from streams.ingest import encode_jpeg, file_frames
-from streams.records import FrameHeader
+from streams.ingest import file_frames
+from streams.records import decode_frame
+from streams.sources import video_records
 from streams.stages.detect import DetectStage
 
 logger = logging.getLogger(__name__)
@@ -41,21 +42,14 @@ async def _scan(config: SiteConfig, camera_id: str, recording: Path, detector: D
     stage = DetectStage(config, detector, store=None)
     finder = FixtureFinder(camera.fps, min_seconds)
     frame_width = 0
+    records = video_records(recording, camera_id, "fixtures", camera.fps, 0.0, camera.jpeg_quality, camera.max_width)
     try:
-        for seq, captured in enumerate(file_frames(str(recording), camera.fps, 0.0)):
-            jpeg, width, height = encode_jpeg(captured.image, camera.jpeg_quality, camera.max_width)
-            header = FrameHeader(
-                camera_id=camera_id,
-                stream_id="fixtures",
-                seq=seq,
-                ts=captured.ts,
-                width=width,
-                height=height,
-                fps=camera.fps,
-            )
+        for _, value, _ in records:  # as ingest sends them
+            header, jpeg = decode_frame(value)
             frame = await stage.process(header, jpeg)
-            finder.add(frame.ts, frame.objects, frame.width, frame.height)
-            frame_width = frame.width
+            if not frame.end_of_stream:
+                finder.add(frame.ts, frame.objects, frame.width, frame.height)
+                frame_width = frame.width
     finally:
         stage.close()
     return Scan(finder.fixtures(), finder.looks, frame_width)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 
@@ -18,9 +17,8 @@ from streams.config import CameraConfig, SiteConfig, config_from_text
 from streams.records import FrameHeader, decode_frame
 from streams.sources import video_records
 from streams.stages.detect import DetectStage
+from tests.stages.conftest import MODEL, SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-MODEL = SHARED / "models" / "yolo11n_int8_openvino_model"
 PVB = SHARED / "models" / "person-vehicle-bike-detection-2003" / "FP16-INT8"
 CLIP = SHARED / "clips" / "VIRAT_S_010005_04_000299_000323.mp4"
 FRAMES = 20

@@ -5,7 +5,6 @@ second; masked, the camera stays still until something moves outside the overlay
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,9 +15,8 @@ from streams.config import config_from_text
 from streams.ingest import encode_jpeg
 from streams.records import FrameHeader
 from streams.stages.detect import DetectStage
+from tests.stages.conftest import MODEL, SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-MODEL = SHARED / "models" / "yolo11n_int8_openvino_model"
 CLIP = SHARED / "clips" / "residential_street_parked_cars.mp4"
 FPS, SECONDS = 5, 6
 

@@ -4,7 +4,6 @@ masks the left half of its view for people tracks nobody standing there, beside 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from detectors.types import ObjectClass, TrackFrame
 from detectors.vision.model import load_detector
@@ -12,9 +11,8 @@ from streams.config import config_from_text
 from streams.records import decode_frame
 from streams.sources import video_records
 from streams.stages.detect import DetectStage
+from tests.stages.conftest import MODEL, SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-MODEL = SHARED / "models" / "yolo11n_int8_openvino_model"
 CLIP = SHARED / "clips" / "street_people_1080p.mp4"
 FRAMES = 10
 
