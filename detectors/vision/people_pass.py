@@ -96,6 +96,18 @@ class PeoplePass:
         self._live: list[Box] = []  # the last reported person tracks, frame pixels
         self._moving: list[Box] = []  # blobs that changed between the last two looks, frame pixels
 
+    def reconfigure(self, config: CameraDetectorConfig, input_size: tuple[int, int], motion_mask: Polygons) -> None:
+        """Take the camera's settings of now and keep what was learnt (live tracks, candidates being confirmed):
+        a worker restored from a checkpoint saved under other settings."""
+        self.crop_config, self.candidate_config, self.input_size = config.crops, config.candidates, input_size
+        self.motion_mask = motion_mask
+        if config.confirm is None:
+            self.confirmation = None
+        elif self.confirmation is None:
+            self.confirmation = CandidateConfirmation(config.confirm)
+        else:
+            self.confirmation.config = config.confirm
+
     def crops(self, image: np.ndarray) -> list[tuple[Offset, np.ndarray]]:
         """The zoomed windows of this look (views into `image`, with their offsets); none without crops."""
         config = self.crop_config

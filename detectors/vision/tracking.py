@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +51,21 @@ def preload() -> None:
     import ultralytics.trackers.byte_tracker  # noqa: F401
 
 
+def _tracker_args(config: TrackerConfig, fps: float, buffer: int | None = None) -> Any:
+    """ByteTrack's settings (its `args` namespace) for the config at the stream's frame rate."""
+    from ultralytics.utils import IterableSimpleNamespace
+
+    return IterableSimpleNamespace(
+        tracker_type="bytetrack",
+        track_high_thresh=config.track_high_thresh,
+        track_low_thresh=config.track_low_thresh,
+        new_track_thresh=config.new_track_thresh,
+        track_buffer=buffer if buffer is not None else max(1, round(config.lost_buffer_s * fps)),
+        match_thresh=config.match_thresh,
+        fuse_score=config.fuse_score,
+    )
+
+
 class CameraTracker:
     """One ByteTrack instance per camera stream; track ids start at 1 for every new stream.
 
@@ -61,21 +77,22 @@ class CameraTracker:
 
     def __init__(self, config: TrackerConfig, fps: float) -> None:
         from ultralytics.trackers.byte_tracker import BYTETracker
-        from ultralytics.utils import IterableSimpleNamespace
 
-        args = IterableSimpleNamespace(
-            tracker_type="bytetrack",
-            track_high_thresh=config.track_high_thresh,
-            track_low_thresh=config.track_low_thresh,
-            new_track_thresh=config.new_track_thresh,
-            track_buffer=max(1, round(config.lost_buffer_s * fps)),
-            match_thresh=config.match_thresh,
-            fuse_score=config.fuse_score,
-        )
-        self._tracker = BYTETracker(args)
+        self._fps = fps
+        self._tracker = BYTETracker(_tracker_args(config, fps))
         self._last_id = 0
         self._coast_frames = round(config.coast_s * fps)
         self.coasting: frozenset[int] = frozenset()  # ids of the last update's coasting tracks
+
+    def reconfigure(self, config: TrackerConfig) -> None:
+        """Take other settings and keep the tracks (a worker restored from a checkpoint under a changed
+        config). A tracker pickled before it kept its frame rate keeps its lost-track buffer and coasting."""
+        fps = getattr(self, "_fps", None)
+        args = _tracker_args(config, fps) if fps else _tracker_args(config, 1.0, self._tracker.args.track_buffer)
+        self._tracker.args = args
+        self._tracker.max_frames_lost = args.track_buffer
+        if fps:
+            self._coast_frames = round(config.coast_s * fps)
 
     def _update_with_own_ids(self, boxes: _BoxArray) -> np.ndarray:
         from ultralytics.trackers.basetrack import BaseTrack

@@ -9,20 +9,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from detectors.behaviour.zones import Polygons
 from detectors.config import CombinedModelConfig, ModelConfig, MotionConfig, TrackerConfig
 from detectors.types import Detection, ObjectClass
 from detectors.vision.backend import Detector
-from detectors.vision.detection_rate import DetectionRateConfig
+from detectors.vision.detection_rate import DetectionRate, DetectionRateConfig
 from detectors.vision.model import load_detector
 from detectors.vision.motion import MotionGate
 from detectors.vision.object_filters import filter_detections
 from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
+from detectors.vision.tracking import CameraTracker
 from streams.config import SiteConfig
 from streams.records import FrameHeader
 
 logger = logging.getLogger(__name__)
+
+
+class CameraParts(Protocol):
+    """What a camera stream's state in the detect stage holds that the config shapes."""
+
+    tracker: CameraTracker | None
+    gate: MotionGate | None
+    people: PeoplePass | None
+    rate: DetectionRate | None
 
 
 class CameraDetectors:
@@ -63,14 +74,37 @@ class CameraDetectors:
         motion = self.motion(camera_id)
         return MotionGate(motion, self.motion_mask(camera_id)) if motion.enabled else None
 
-    def apply_masks(self, camera_id: str, gate: MotionGate | None, people: PeoplePass | None) -> None:
-        """A restored camera state takes the motion mask configured now: a checkpoint saved before the mask was
-        set (or changed) would otherwise keep the old one until the camera's stream restarts."""
-        mask = self.motion_mask(camera_id)
-        if gate is not None:
-            gate.mask = mask
-        if people is not None:
-            people.motion_mask = mask
+    def start(self, camera_id: str, fps: float, parts: CameraParts) -> CameraTracker:
+        """A new stream's tracker (returned), motion gate, people pass and adaptive rate, from the config."""
+        parts.tracker = tracker = CameraTracker(self.tracker(camera_id), fps)
+        parts.gate = self.gate(camera_id)
+        parts.people = self.people_pass(camera_id)
+        rate = self.rate(camera_id)
+        parts.rate = DetectionRate(rate) if rate.enabled else None
+        return tracker
+
+    def refit(self, camera_id: str, parts: CameraParts) -> None:
+        """A restored stream's parts take the config of now and keep their state (tracks, confirmations, the
+        gate's reference): a checkpoint saved under other settings (or before the camera had a motion mask or
+        its own section) would otherwise keep them until the camera's stream restarts, weeks for a live one."""
+        if parts.tracker is None:
+            return  # an ended stream: the next one starts from the config
+        parts.tracker.reconfigure(self.tracker(camera_id))
+        motion, mask = self.motion(camera_id), self.motion_mask(camera_id)
+        if parts.gate is None or not motion.enabled:
+            parts.gate = self.gate(camera_id)
+        else:
+            parts.gate.config, parts.gate.mask = motion, mask
+        rate = self.rate(camera_id)
+        if parts.rate is None or not rate.enabled:
+            parts.rate = DetectionRate(rate) if rate.enabled else None
+        else:
+            parts.rate.config = rate
+        section = self.section(camera_id)
+        if parts.people is None or section is None or not section.has_pass:
+            parts.people = self.people_pass(camera_id)
+        else:
+            parts.people.reconfigure(section, self._input_size(camera_id), mask)
 
     def motion_mask(self, camera_id: str) -> Polygons:
         """Where change on this camera is not motion (`cameras[].motion_mask`), for its gate and its crops."""
@@ -110,9 +144,12 @@ class CameraDetectors:
         section = self.section(camera_id)
         if section is None or not section.has_pass:
             return None
+        return PeoplePass(section, self._input_size(camera_id), self.motion_mask(camera_id))
+
+    def _input_size(self, camera_id: str) -> tuple[int, int]:
+        """The (height, width) the camera's model sees: crops are planned for it."""
         detector = self.detector(camera_id)
-        input_size = getattr(detector, "input_size", (detector.input_side, detector.input_side))
-        return PeoplePass(section, input_size, self.motion_mask(camera_id))
+        return getattr(detector, "input_size", (detector.input_side, detector.input_side))
 
 
 def person_confidence(model: ModelConfig) -> float:

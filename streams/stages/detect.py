@@ -118,12 +118,9 @@ class DetectStage:
                 camera.version = next(self._versions)
                 results[index] = _end_of_stream(header)
                 continue
-            if camera.tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
-                camera.tracker = CameraTracker(self.detectors.tracker(header.camera_id), header.fps)
-                camera.gate = self.detectors.gate(header.camera_id)
-                camera.people = self.detectors.people_pass(header.camera_id)
-                rate = self.detectors.rate(header.camera_id)
-                camera.rate = DetectionRate(rate) if rate.enabled else None
+            tracker = camera.tracker
+            if tracker is None:  # the stream's first frame (or one after its end, if a source resumes)
+                tracker = self.detectors.start(header.camera_id, header.fps, camera)
                 camera.version = next(self._versions)
             slicing = self._slicing(header.camera_id)
             own = self.detectors.section(header.camera_id) is not None  # full size: crops and other models need it
@@ -133,9 +130,7 @@ class DetectStage:
             # a camera the gate found still a moment ago: grey at the gate's width, colour only if it must look
             decode, grey = self._decoder.start(header, jpeg, reduction, camera.gate, camera.rate, resting)
             work.append(
-                _Work(
-                    index, header, jpeg, reduction, camera, camera.tracker, camera.gate, decode, slicing, camera.people
-                )
+                _Work(index, header, jpeg, reduction, camera, tracker, camera.gate, decode, slicing, camera.people)
             )
             work[-1].still, work[-1].grey = resting, grey
         if work:
@@ -328,7 +323,7 @@ class DetectStage:
     def restore_state(self, camera_id: str, state: object) -> None:
         if isinstance(state, _CameraTrack):
             vars(state).update({"last_detections": [], "people": None, **vars(state)})  # saved before these existed
-            self.detectors.apply_masks(camera_id, state.gate, state.people)  # the config's, not the checkpoint's
+            self.detectors.refit(camera_id, state)  # the config's settings, not the checkpoint's
             state.version = next(self._versions)  # this process's numbering: a saved number could recur
             self._cameras[camera_id] = state
         else:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import numpy as np
 import pytest
 
-from detectors.config import MotionConfig
+from detectors.config import MotionConfig, TrackerConfig
 from detectors.vision.backend import Detector
 from detectors.vision.crops import CropConfig, moving_boxes
 from detectors.vision.motion import MotionGate
 from detectors.vision.motion_mask import unmasked
 from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
+from detectors.vision.tracking import CameraTracker
 from streams.config import ConfigError, config_from_text
 from streams.stages.detect import DetectStage, _CameraTrack
 
@@ -89,13 +92,15 @@ def test_a_restored_camera_takes_the_mask_configured_now_not_the_checkpoints() -
     """A checkpoint saved before the mask was set (or with another one) must not keep the camera unmasked until
     its stream restarts: the stage gives the restored gate and people pass the configured mask."""
     config = config_from_text(
-        "cameras:\n  - id: west\n    motion_mask: [[[0, 0], [0.5, 0], [0.5, 0.2], [0, 0.2]]]\n", "site.yaml"
+        "cameras:\n  - id: west\n    motion_mask: [[[0, 0], [0.5, 0], [0.5, 0.2], [0, 0.2]]]\n"
+        "    detector: {motion: {enabled: true}, crops: {}}\n",
+        "site.yaml",
     )
-    stage = DetectStage(config, cast(Detector, object()), store=None)
+    stage = DetectStage(config, cast(Detector, SimpleNamespace(input_side=640, path=Path("m"))), store=None)
     try:
         saved = _CameraTrack(
             "s-1",
-            None,
+            CameraTracker(TrackerConfig(), 5.0),
             MotionGate(MotionConfig()),
             people=PeoplePass(CameraDetectorConfig(crops=CropConfig()), (384, 672)),
         )
