@@ -7,7 +7,7 @@ import logging
 from aiokafka import AIOKafkaProducer
 
 from detectors.access.types import AccessEvent
-from streams.config import KafkaConfig
+from streams.kafka.config import KafkaConfig
 from streams.kafka.producer import delivery_options
 from streams.kafka.security import aiokafka_options
 from streams.records import DeadLetter, encode_model

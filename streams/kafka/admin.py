@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaConfigurationError, TopicAlreadyExistsError
 
-from streams.config import KafkaConfig
+from streams.kafka.config import KafkaConfig
 from streams.kafka.security import kafka_python_options
 from streams.topics import TopicNames
 

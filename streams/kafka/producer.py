@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.config import KafkaConfig
+from streams.kafka.config import KafkaConfig
 
 
 def delivery_options(kafka: KafkaConfig) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import faust
 from faust.types.auth import CredentialsT, SASLMechanism
 
-from streams.config import KafkaConfig
+from streams.kafka.config import KafkaConfig
 
 
 def ssl_context(kafka: KafkaConfig) -> ssl.SSLContext | None:

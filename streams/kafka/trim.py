@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.errors import KafkaConnectionError, UnsupportedVersionError
 
-from streams.config import KafkaConfig
+from streams.kafka.config import KafkaConfig
 from streams.kafka.security import aiokafka_options
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ import logging
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from streams.config import KafkaConfig
 from streams.kafka.admin import ensure_topics
 from streams.kafka.broker import EmbeddedBroker
+from streams.kafka.config import KafkaConfig
 from streams.kafka.trim import FrameTrimmer
 
 

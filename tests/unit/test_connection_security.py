@@ -8,7 +8,8 @@ import faust
 import pytest
 from pydantic import ValidationError
 
-from streams.config import KafkaConfig, RedisConfig
+from streams.config import RedisConfig
+from streams.kafka.config import KafkaConfig
 from streams.kafka.security import aiokafka_options, faust_credentials, kafka_python_options
 
 

@@ -18,9 +18,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from streams.app import Role, group_id_for
-from streams.config import KafkaConfig, load_config
+from streams.config import load_config
 from streams.kafka.admin import ensure_topics
 from streams.kafka.cluster import KafkaCluster
+from streams.kafka.config import KafkaConfig
 from streams.sources import track_records
 from tests.integration.conftest import Site, virat_tracks, wait_until
 from tests.integration.kafka.netcut import NetCut
