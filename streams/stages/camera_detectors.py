@@ -23,6 +23,7 @@ from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
 from detectors.vision.tracking import CameraTracker
 from streams.config import SiteConfig
 from streams.records import FrameHeader
+from streams.stages.decoding import jpeg_reduction
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,16 @@ class CameraDetectors:
             parts.people = self.people_pass(camera_id)
         else:
             parts.people.reconfigure(section, self._input_size(camera_id), mask)
+
+    def reduction(self, header: FrameHeader, sliced: bool) -> int:
+        """The scale the camera's JPEGs are decoded at: full size where tiles or zoomed crops are cut from the
+        frame (they need its pixels), else the smallest decode that is still at least the input of the camera's
+        model (its own, else the site's): a section that only sets the tracker, gate or rate costs no decode."""
+        section = self.section(header.camera_id)
+        if sliced or (section is not None and section.crops is not None):
+            return 1
+        model = section.model if section is not None else None
+        return jpeg_reduction(self.config.detector, header.width, header.height, model)
 
     def motion_mask(self, camera_id: str) -> Polygons:
         """Where change on this camera is not motion (`cameras[].motion_mask`), for its gate and its crops."""

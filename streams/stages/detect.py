@@ -23,7 +23,7 @@ from detectors.vision.tracking import CameraTracker, preload
 from streams.config import SiteConfig
 from streams.records import FrameHeader, RecordError
 from streams.stages.camera_detectors import CameraDetectors
-from streams.stages.decoding import full_size, jpeg_reduction
+from streams.stages.decoding import full_size
 from streams.stages.frame_decoder import FrameDecoder
 from streams.stages.kept_frames import EvidenceFrames, FrameKeeper
 from streams.stages.pose import WristPass
@@ -123,8 +123,7 @@ class DetectStage:
                 tracker = self.detectors.start(header.camera_id, header.fps, camera)
                 camera.version = next(self._versions)
             slicing = self._slicing(header.camera_id)
-            own = self.detectors.section(header.camera_id) is not None  # full size: crops and other models need it
-            reduction = 1 if slicing or own else jpeg_reduction(self.config.detector, header.width, header.height)
+            reduction = self.detectors.reduction(header, sliced=slicing is not None)
             # people walking far from vehicles, looked at a moment ago: not even decoded (the adaptive rate)
             resting = camera.rate is not None and not camera.rate.wants_look(header.ts)
             # a camera the gate found still a moment ago: grey at the gate's width, colour only if it must look

@@ -18,6 +18,7 @@ from detectors.vision.crops import CropConfig
 from detectors.vision.motion_candidates import CandidateConfig
 from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass, merge_looks
 from streams.config import ConfigError, config_from_text
+from streams.records import FrameHeader
 from streams.stages.camera_detectors import CameraDetectors
 
 FAR_FIELD = """
@@ -195,3 +196,43 @@ def test_a_candidates_section_whose_model_never_returns_weak_people_is_warned_ab
     with caplog.at_level("WARNING", logger="streams.stages.camera_detectors"):
         CameraDetectors(config, FakeDetector(config.detector.model), FakeDetector)
     assert ("never arrive" in caplog.text) is warned
+
+
+DECODE_SCALES = """
+cameras:
+  - id: plain
+  - id: tracker-only
+    detector: {tracker: {track_high_thresh: 0.2}, motion: {enabled: false}}
+  - id: crops
+    detector: {crops: {}, confirm: {}}
+  - id: confirm-only
+    detector: {confirm: {}}
+  - id: omz
+    detector: {model: {type: person_vehicle_bike}}
+  - id: small-model
+    detector: {model: {imgsz: 320}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("camera", "width", "height", "sliced", "scale"),
+    [
+        ("plain", 1280, 720, False, 2),  # 640 px of the site's YOLO
+        ("plain", 2560, 1440, False, 4),
+        ("plain", 1280, 720, True, 1),  # tiles are cut from the frame's pixels
+        ("plain", 1282, 720, False, 1),  # only exact divisions
+        ("tracker-only", 1280, 720, False, 2),  # a section that changes no pixels costs no decode
+        ("confirm-only", 1280, 720, False, 2),
+        ("crops", 1280, 720, False, 1),  # zoomed crops need every pixel
+        ("omz", 1280, 720, False, 1),  # its 864 px input is more than half of 1280
+        ("omz", 2560, 1440, False, 2),
+        ("small-model", 1280, 720, False, 4),
+    ],
+)
+def test_each_camera_is_decoded_at_the_smallest_scale_its_looks_allow(
+    camera: str, width: int, height: int, sliced: bool, scale: int
+) -> None:
+    config = config_from_text(DECODE_SCALES, "site.yaml")
+    cameras = CameraDetectors(config, FakeDetector(config.detector.model), FakeDetector)
+    header = FrameHeader(camera_id=camera, stream_id="s", seq=0, ts=0.0, width=width, height=height, fps=5.0)
+    assert cameras.reduction(header, sliced) == scale
