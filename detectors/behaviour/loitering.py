@@ -49,6 +49,14 @@ class _Stay:
     members: list[int] = field(default_factory=list)  # an alerted stay's group: person ids, this one first
 
 
+def trusted_person(scores: deque[float], score: float, config: LoiterConfig) -> bool:
+    """Frigate-style: a person track is judged by the median of its recent scores (`scores`, which takes this
+    frame's `score`; at most `score_history` of them), not by one detection. `sentinel eval-tracks` reports the
+    people this leaves the rule."""
+    scores.append(score)
+    return statistics.median(scores) >= config.min_person_score
+
+
 class LoiterRule:
     """Loitering-at-car state for one camera stream."""
 
@@ -129,11 +137,9 @@ class LoiterRule:
         return any(s.alerted and s.ended_at is None for s in self._stays.values() if s.person_id == person_id)
 
     def _trusted(self, person_id: int, score: float) -> bool:
-        """Frigate-style: judge a track by the median of its recent scores, not by one detection."""
         _, scores = self._scores.get(person_id) or (0.0, deque(maxlen=self.config.score_history))
-        scores.append(score)
         self._scores[person_id] = (self._last_ts or 0.0, scores)
-        return statistics.median(scores) >= self.config.min_person_score
+        return trusted_person(scores, score, self.config)
 
     def _observe_near(
         self, frame: TrackFrame, pid: int, vid: int, person: TrackedObject, vehicle_box: Box

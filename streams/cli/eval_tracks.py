@@ -49,6 +49,15 @@ MOTION_CANDIDATE_TRACKER = TrackerConfig(
 )
 
 
+# The far-field camera's override of the loitering rule's score gate (`cameras[].loitering`). The site's 0.45 is
+# a median of YOLO11n scores on people it sees whole; pedestrian-detection-adas scores a 40-90 px walker 0.1-0.4,
+# so at 0.45 the rule would judge 50 of the 127 people-in-frames the camera tracks on the VIRAT plaza (walkers
+# 5 and 8 never). The camera's confirmation already judges its tracks over frames; the gate stays at the score
+# from which its candidates count anywhere (`candidates.min_score`), so a track mostly of weak, motion-only
+# boxes is still not judged (docs/people-detection.md, "What the rules get").
+FAR_FIELD_LOITERING = {"min_person_score": 0.1}
+
+
 def far_field_model(pvb_path: Path | None = None, adas_path: Path | None = None) -> CombinedModelConfig:
     """The recommended far-field camera's model: adas people from 0.05 on every image (those under 0.1 kept only
     where something moved, `far_field().candidates`), pvb cars from its own 0.4 on the whole frame only."""
@@ -104,7 +113,7 @@ def builtin_methods(pvb_path: Path | None = None, adas_path: Path | None = None)
             far_field_model(
                 pvb_path, adas_path
             ),  # the site's model too, so the camera's own is the detector given (loaded once)
-            camera=CameraConfig(id="eval", detector=recommended),
+            camera=CameraConfig(id="eval", detector=recommended, loitering=FAR_FIELD_LOITERING),
         ),
     ]
 
@@ -163,6 +172,7 @@ def evaluate_tracks(
         motion=config.detector.motion,
         continuity=config.continuity,
         rate=config.detector.rate,
+        loitering=config.loitering,
     )
     methods = [configured] + (builtin_methods() if builtin else [])
     people = sum(len(p) for p in data.truth.values())

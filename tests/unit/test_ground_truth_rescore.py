@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from detectors.config import LoiterConfig
 from detectors.geometry import Box
 from detectors.vision.ground_truth import MIN_IOU, FrameCounts, score_tracks
 from streams.evaluation.ground_truth_eval import Clip, Look, Method, MethodResult, report, rescore
@@ -57,3 +58,25 @@ def test_the_report_says_which_iou_and_counts_false_boxes_of_every_size(clip: Cl
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1] == f"1.00 ({FRAMES}/{FRAMES})" and cells[2] == str(FRAMES)  # the lamp post in every look
     assert cells[4] == "1.00 (0 false)"  # in the 40-90 px band precision it does not show
+
+
+@pytest.mark.parametrize(
+    ("walker_score", "gate", "judged"),
+    [
+        (0.2, None, 0),  # the site's 0.45 (YOLO11n's scale): a far walker the detector tracks, the rule ignores
+        (0.2, 0.1, FRAMES),  # a far-field camera's gate
+        (0.6, None, FRAMES),
+    ],
+)
+def test_the_report_shows_the_people_the_loitering_rule_judges(
+    clip: Clip, walker_score: float, gate: float | None, judged: int
+) -> None:
+    """The rule judges a track by the median of its last scores (`trusted_person`); rescored with another
+    loitering config, the same looks are judged by its gate."""
+    looks = [Look(f, ((walker(f), 0.9),), {1: walker(f)}, {1: walker_score}) for f in range(FRAMES)]
+    loitering = None if gate is None else LoiterConfig(min_person_score=gate)
+    scored = rescore(result_of(looks), clip, 0.3, loitering)
+    assert scored.tracks.total.found == FRAMES and scored.trusted.total.found == judged
+    row = next(line for line in report([scored]).splitlines() if line.startswith("| constructed"))
+    shown = "0.45" if gate is None else f"{gate:g}"
+    assert f"{judged / FRAMES:.2f} / " in row and f"({shown})" in row
