@@ -55,6 +55,11 @@ class CasingRule:
         self._vehicles = self._new_vehicles()
         self._people: dict[int, _Person] = {}
 
+    def reconfigure(self, config: CasingConfig, zones: LoiterConfig) -> None:
+        """Take the settings of now and keep the people's stops and the vehicles (a restored state)."""
+        self.config, self.zones = config, zones
+        self._vehicles.reconfigure(zones.stationary_window_s, zones.stationary_max_shift_ratio, zones.vehicle_forget_s)
+
     def _new_vehicles(self) -> StationaryVehicles:
         z = self.zones
         return StationaryVehicles(z.stationary_window_s, z.stationary_max_shift_ratio, z.vehicle_forget_s)

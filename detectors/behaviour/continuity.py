@@ -61,6 +61,11 @@ class PersonContinuity:
         self.config = config
         self._ids = _Identities(config.max_gap_s)
 
+    def reconfigure(self, config: ContinuityConfig) -> None:
+        """Other settings, the same identities (a rules state restored under a changed config)."""
+        self.config = config
+        self._ids.max_gap_s = config.max_gap_s
+
     def resolve(self, frame: TrackFrame) -> TrackFrame:
         """The frame with person track IDs replaced by identities; a duplicate box of a person is dropped."""
         if not self.config.enabled or frame.end_of_stream:
@@ -117,6 +122,11 @@ class VehicleContinuity:
     def __init__(self, config: ContinuityConfig) -> None:
         self.config = config
         self._ids = _Identities(config.vehicle_max_gap_s)
+
+    def reconfigure(self, config: ContinuityConfig) -> None:
+        """Other settings, the same identities (a rules state restored under a changed config)."""
+        self.config = config
+        self._ids.max_gap_s = config.vehicle_max_gap_s
 
     def resolve(self, frame: TrackFrame) -> TrackFrame:
         if not self.config.enabled or frame.end_of_stream:

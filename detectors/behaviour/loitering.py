@@ -77,6 +77,16 @@ class LoiterRule:
         self._scores: dict[int, tuple[float, deque[float]]] = {}  # person -> (last seen, recent scores)
         self._last_ts = None
 
+    def reconfigure(self, config: LoiterConfig) -> None:
+        """Take the camera's settings of now and keep the stays, vehicles and scores (a state restored from a
+        checkpoint saved under another config)."""
+        self.config = config
+        c = config
+        self._vehicles.reconfigure(c.stationary_window_s, c.stationary_max_shift_ratio, c.vehicle_forget_s)
+        self._scores = {
+            pid: (seen, deque(scores, maxlen=config.score_history)) for pid, (seen, scores) in self._scores.items()
+        }
+
     def process(self, frame: TrackFrame) -> list[LoiterIncidentEvent]:
         """Advance the rule by one frame; returns the incident events this frame caused."""
         events: list[LoiterIncidentEvent] = []

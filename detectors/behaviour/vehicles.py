@@ -30,6 +30,10 @@ class StationaryVehicles:
         self._forget_s = forget_s
         self._vehicles: dict[int, _VehicleHistory] = {}
 
+    def reconfigure(self, window_s: float, max_shift_ratio: float, forget_s: float) -> None:
+        """Other settings, the same vehicles (a rules state restored under a changed config)."""
+        self._window_s, self._max_shift_ratio, self._forget_s = window_s, max_shift_ratio, forget_s
+
     def update(self, ts: float, vehicles: list[TrackedObject]) -> None:
         for vehicle in vehicles:
             history = self._vehicles.get(vehicle.track_id)

@@ -109,13 +109,14 @@ class CameraDetectors:
 
     def reduction(self, header: FrameHeader, sliced: bool) -> int:
         """The scale the camera's JPEGs are decoded at: full size where tiles or zoomed crops are cut from the
-        frame (they need its pixels), else the smallest decode that is still at least the input of the camera's
-        model (its own, else the site's): a section that only sets the tracker, gate or rate costs no decode."""
+        frame (they need its pixels) or the camera has its own model (whose input, or a combined model's later
+        members and their `others_min_width`, the site model's scale does not describe); else the smallest decode
+        still at least the site model's input, so a section that only sets the tracker, gate, rate or
+        confirmation costs no extra decoding."""
         section = self.section(header.camera_id)
-        if sliced or (section is not None and section.crops is not None):
+        if sliced or (section is not None and (section.crops is not None or section.model is not None)):
             return 1
-        model = section.model if section is not None else None
-        return jpeg_reduction(self.config.detector, header.width, header.height, model)
+        return jpeg_reduction(self.config.detector, header.width, header.height)
 
     def motion_mask(self, camera_id: str) -> Polygons:
         """Where change on this camera is not motion (`cameras[].motion_mask`), for its gate and its crops."""

@@ -214,7 +214,12 @@ class StageCheckpoints:
             )
             return
         _advance(state, at)
-        self.stage.restore_state(camera_id, state)
+        try:
+            self.stage.restore_state(camera_id, state)
+        except Exception as exc:  # a state this version cannot take back (e.g. fitting it to the config of now)
+            logger.warning("camera %s: checkpoint not restorable (%r); starting from empty state", camera_id, exc)
+            self.stage.restore_state(camera_id, None)
+            return
         logger.info(
             "camera %s: state restored at %s, saved after %s, for the record at offset %d",
             camera_id,

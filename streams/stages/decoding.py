@@ -7,18 +7,16 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from detectors.config import ModelConfig
 from detectors.types import Detection
 from streams.config import DetectorConfig
 
 
-def jpeg_reduction(config: DetectorConfig, width: int, height: int, model: ModelConfig | None = None) -> int:
-    """Largest JPEG decode scale (1, 2, 4) that still leaves the frame at least the model's input size (`model`:
-    a camera's own, else the site's)."""
+def jpeg_reduction(config: DetectorConfig, width: int, height: int) -> int:
+    """Largest JPEG decode scale (1, 2, 4) that still leaves the frame at least the model's input size."""
     if not config.reduced_decode or width % 4 or height % 4:
         return 1  # only exact divisions, so boxes scale back to the original pixels
-    side = max(width, height)  # YOLO letterboxes the long side to imgsz; an OMZ model's imgsz is its width
-    return next((f for f in (4, 2) if side // f >= (model or config.model).imgsz), 1)
+    side = max(width, height)  # YOLO letterboxes the long side to imgsz
+    return next((f for f in (4, 2) if side // f >= config.model.imgsz), 1)
 
 
 def grey_reduction(width: int, gate_width: int) -> int:

@@ -120,12 +120,23 @@ class RuleStage:
     def _finish(self, out: AlertEvent | StreamEnd, links: DoorLinks | None) -> AlertEvent | StreamEnd:
         return assemble(out, self.config, links) if isinstance(out, AlertEvent) else out
 
+    def _refit(self, camera_id: str, camera: _CameraRules) -> None:
+        """A restored camera's rules take the config of now (the camera's loitering overrides included) and keep
+        their state: a checkpoint saved under other settings would otherwise keep them for as long as it lives."""
+        loiter = self.config.loiter_for(camera_id)
+        camera.vehicles.reconfigure(self.config.continuity)
+        camera.people.reconfigure(self.config.continuity)
+        camera.loitering.reconfigure(loiter)
+        camera.casing.reconfigure(self.config.casing, loiter)
+        camera.owners.config = self.config.owners
+
     def export_state(self, camera_id: str) -> object:
         return self._cameras.get(camera_id)
 
     def restore_state(self, camera_id: str, state: object) -> None:
         self._restored.add(camera_id)
         if isinstance(state, _CameraRules):
+            self._refit(camera_id, state)
             self._cameras[camera_id] = state
         else:
             self._cameras.pop(camera_id, None)

@@ -156,3 +156,30 @@ def test_still_frames_save_only_their_progress_and_a_load_puts_it_on_the_state()
     assert result["loaded"] == TrackerState("s1", 13, (1, 2)), "the state of the last look at the last frame's progress"
     assert result["rewritten"], "a look (here the new owner's) writes the whole state again"
     assert result["stale"] is False, "progress-only saves are fenced like whole ones"
+
+
+class Unrestorable(Stage):
+    """A stage that cannot take a saved state back (e.g. fitting it to the config of now fails)."""
+
+    def restore_state(self, camera_id: str, state: object) -> None:
+        if state is not None:
+            raise ValueError("cannot fit this state to the config")
+        super().restore_state(camera_id, state)
+
+
+async def _unrestorable() -> dict[str, object]:
+    saver, loader = Stage(), Unrestorable()
+    client, _prefix, saver_cp, loader_cp = two_workers("detect", saver, loader)
+    try:
+        saver.take("cam", "s1", 10)
+        await saver_cp.save("cam", AT)
+        loader.take("cam", "s0", 3)  # whatever it held before
+        await loader_cp.prepare("cam", AT)  # must not raise on the camera's record
+        return {"state": loader.export_state("cam")}
+    finally:
+        await saver_cp.clear("cam")
+        await client.aclose()
+
+
+def test_a_state_the_stage_cannot_restore_starts_the_camera_afresh() -> None:
+    assert asyncio.run(_unrestorable())["state"] is None

@@ -224,9 +224,9 @@ cameras:
         ("tracker-only", 1280, 720, False, 2),  # a section that changes no pixels costs no decode
         ("confirm-only", 1280, 720, False, 2),
         ("crops", 1280, 720, False, 1),  # zoomed crops need every pixel
-        ("omz", 1280, 720, False, 1),  # its 864 px input is more than half of 1280
-        ("omz", 2560, 1440, False, 2),
-        ("small-model", 1280, 720, False, 4),
+        ("omz", 1280, 720, False, 1),  # its own model: full size, whatever its input
+        ("omz", 2560, 1440, False, 1),
+        ("small-model", 1280, 720, False, 1),
     ],
 )
 def test_each_camera_is_decoded_at_the_smallest_scale_its_looks_allow(

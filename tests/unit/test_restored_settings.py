@@ -1,5 +1,6 @@
 """A worker restored from a checkpoint runs each camera with the settings configured now, not those the
-checkpoint was saved under, and keeps what the camera had learnt (tracks, confirmations)."""
+checkpoint was saved under, and keeps what the camera had learnt (tracks, confirmations, stays): in the detect
+stage and in the rules stage."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import cast
 
 from detectors.config import MotionConfig, TrackerConfig
 from detectors.geometry import Box
-from detectors.types import Detection, ObjectClass, TrackedObject
+from detectors.types import Detection, ObjectClass, TrackedObject, TrackFrame
 from detectors.vision.backend import Detector
 from detectors.vision.crops import CropConfig
 from detectors.vision.detection_rate import DetectionRate, DetectionRateConfig
@@ -19,6 +20,7 @@ from detectors.vision.people_pass import CameraDetectorConfig, PeoplePass
 from detectors.vision.tracking import CameraTracker
 from streams.config import SiteConfig, config_from_text
 from streams.stages.detect import DetectStage, _CameraTrack
+from streams.stages.rules import RuleStage, _CameraRules
 
 OWN_SECTION = """
 cameras:
@@ -119,3 +121,24 @@ def test_a_people_pass_keeps_its_live_tracks_under_new_crop_settings() -> None:
 def test_an_ended_stream_stays_ended() -> None:
     state = restored(config_from_text(OWN_SECTION, "site.yaml"), _CameraTrack("s-1", None, None, last_seq=42))
     assert (state.tracker, state.gate, state.people, state.rate, state.last_seq) == (None, None, None, None, 42)
+
+
+def test_a_restored_cameras_rules_take_the_config_of_now() -> None:
+    """A rules state saved at the site's defaults, restored into a config that gives the camera a far-field
+    loitering gate (docs/people-detection.md, "What the rules get") and other casing and continuity settings."""
+    saved = RuleStage(config_from_text(SITE_DEFAULTS, "site.yaml"))
+    saved.process(TrackFrame(camera_id="west", stream_id="s-1", seq=0, ts=0.0, width=1280, height=720))
+    state = pickle.loads(pickle.dumps(saved.export_state("west")))
+    changed = config_from_text(
+        SITE_DEFAULTS + "    loitering: {min_person_score: 0.1, dwell_s: 20}\n"
+        "casing: {min_cars: 4}\ncontinuity: {max_gap_s: 8}\n",
+        "site.yaml",
+    )
+    stage = RuleStage(changed)
+    stage.restore_state("west", state)
+    rules = stage.export_state("west")
+    assert isinstance(rules, _CameraRules)
+    assert rules.loitering.config == changed.loiter_for("west") and rules.loitering.config.min_person_score == 0.1
+    assert rules.casing.config.min_cars == 4 and rules.casing.zones.dwell_s == 20
+    assert rules.people.config.max_gap_s == 8 and rules.people._ids.max_gap_s == 8
+    assert rules.last_seq == 0  # the state itself is kept
