@@ -60,6 +60,16 @@ class CameraDetectors:
                     floor,
                     candidates.motion_min_score,
                 )
+            gate = config.loiter_for(camera.id).min_person_score
+            if candidates is not None and gate > candidates.min_score:
+                logger.warning(
+                    "camera %s: the loitering rule judges a person from a median score of %.2f, above the %.2f from "
+                    "which its candidates count: most far people it tracks will never be judged; set "
+                    "cameras[].loitering.min_person_score (docs/people-detection.md, 'What the rules get')",
+                    camera.id,
+                    gate,
+                    candidates.min_score,
+                )
 
     def filtered(self, header: FrameHeader, size: tuple[int, int] | None, found: list[Detection]) -> list[Detection]:
         """A look's detections (frame pixels; `size` the decoded frame's, else the header's) without those the

@@ -236,3 +236,20 @@ def test_each_camera_is_decoded_at_the_smallest_scale_its_looks_allow(
     cameras = CameraDetectors(config, FakeDetector(config.detector.model), FakeDetector)
     header = FrameHeader(camera_id=camera, stream_id="s", seq=0, ts=0.0, width=width, height=height, fps=5.0)
     assert cameras.reduction(header, sliced) == scale
+
+
+@pytest.mark.parametrize(
+    ("section", "loitering", "warned"),
+    [
+        ("{crops: {}, candidates: {}}", "", True),  # the site's 0.45 against candidates from 0.1
+        ("{crops: {}, candidates: {}}", "    loitering: {min_person_score: 0.1}\n", False),  # the far-field gate
+        ("{crops: {}, confirm: {}}", "", False),  # no weak candidates: the site's gate is the camera's choice
+    ],
+)
+def test_a_far_field_camera_whose_loitering_gate_would_ignore_its_people_is_warned_about(
+    section: str, loitering: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = config_from_text(f"cameras:\n  - id: carpark\n{loitering}    detector: {section}\n", "site.yaml")
+    with caplog.at_level("WARNING", logger="streams.stages.camera_detectors"):
+        CameraDetectors(config, FakeDetector(config.detector.model), FakeDetector)
+    assert ("will never be judged" in caplog.text) is warned
