@@ -81,8 +81,9 @@ class LoiterRule:
         """Take the camera's settings of now and keep the stays, vehicles and scores (a state restored from a
         checkpoint saved under another config)."""
         self.config = config
-        c = config
-        self._vehicles.reconfigure(c.stationary_window_s, c.stationary_max_shift_ratio, c.vehicle_forget_s)
+        self._vehicles.reconfigure(
+            config.stationary_window_s, config.stationary_max_shift_ratio, config.vehicle_forget_s
+        )
         self._scores = {
             pid: (seen, deque(scores, maxlen=config.score_history)) for pid, (seen, scores) in self._scores.items()
         }

@@ -51,8 +51,8 @@ def preload() -> None:
     import ultralytics.trackers.byte_tracker  # noqa: F401
 
 
-def _tracker_args(config: TrackerConfig, fps: float, buffer: int | None = None) -> Any:
-    """ByteTrack's settings (its `args` namespace) for the config at the stream's frame rate."""
+def _tracker_args(config: TrackerConfig, buffer_frames: int) -> Any:
+    """ByteTrack's settings (its `args` namespace): the config's thresholds, the lost-track buffer in frames."""
     from ultralytics.utils import IterableSimpleNamespace
 
     return IterableSimpleNamespace(
@@ -60,7 +60,7 @@ def _tracker_args(config: TrackerConfig, fps: float, buffer: int | None = None) 
         track_high_thresh=config.track_high_thresh,
         track_low_thresh=config.track_low_thresh,
         new_track_thresh=config.new_track_thresh,
-        track_buffer=buffer if buffer is not None else max(1, round(config.lost_buffer_s * fps)),
+        track_buffer=buffer_frames,
         match_thresh=config.match_thresh,
         fuse_score=config.fuse_score,
     )
@@ -79,7 +79,7 @@ class CameraTracker:
         from ultralytics.trackers.byte_tracker import BYTETracker
 
         self._fps = fps
-        self._tracker = BYTETracker(_tracker_args(config, fps))
+        self._tracker = BYTETracker(_tracker_args(config, max(1, round(config.lost_buffer_s * fps))))
         self._last_id = 0
         self._coast_frames = round(config.coast_s * fps)
         self.coasting: frozenset[int] = frozenset()  # ids of the last update's coasting tracks
@@ -88,9 +88,9 @@ class CameraTracker:
         """Take other settings and keep the tracks (a worker restored from a checkpoint under a changed
         config). A tracker pickled before it kept its frame rate keeps its lost-track buffer and coasting."""
         fps = getattr(self, "_fps", None)
-        args = _tracker_args(config, fps) if fps else _tracker_args(config, 1.0, self._tracker.args.track_buffer)
-        self._tracker.args = args
-        self._tracker.max_frames_lost = args.track_buffer
+        buffer = max(1, round(config.lost_buffer_s * fps)) if fps else self._tracker.args.track_buffer
+        self._tracker.args = _tracker_args(config, buffer)
+        self._tracker.max_frames_lost = buffer
         if fps:
             self._coast_frames = round(config.coast_s * fps)
 
