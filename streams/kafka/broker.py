@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import random
 import socket
 import subprocess
 import time
+from pathlib import Path
 from types import TracebackType
 
 logger = logging.getLogger(__name__)
@@ -15,10 +17,38 @@ class BrokerError(RuntimeError):
     pass
 
 
+LOWEST_PORT = 10_000  # servers' ports are picked from here up to the kernel's ephemeral range
+_handed_out: set[int] = set()  # ports this process picked: two servers it starts never get the same one
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A free loopback port for a server that will listen on it shortly, below the kernel's ephemeral range.
+    A port from that range (what binding port 0 gives) can be taken meanwhile by any outgoing connection's source
+    port, a Kafka client's of this very worker included (seen: a worker's health endpoint refused with "address
+    already in use" on such a port); below it, only another server can take it."""
+    for _ in range(200):
+        port = random.randrange(LOWEST_PORT, _ephemeral_low())
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as sock:  # nothing free below the range: the kernel's choice
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands to outgoing connections (Linux; 32768 where it cannot be read)."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return max(low, LOWEST_PORT + 1000)
 
 
 class EmbeddedBroker:
